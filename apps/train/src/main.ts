@@ -1,0 +1,38 @@
+// trm-train: a thin command line over @trm/data, @trm/train and @trm/eval. Each sub-command lives in its own file.
+
+export const USAGE = `trm-train: build datasets, train TRM or HRM, evaluate checkpoints
+
+Usage:
+  trm-train build-data --task <name> (--src <file|dir>... | --generate <spec>) --out <dir> [--subsample N] [--aug N] [--seed S]
+  trm-train fit --task <t> --data <dir> --model trm|hrm [--config file.yaml] [--set key=value ...] --out runs/<name> [--resume]
+  trm-train eval (--run runs/<name> | --weights <file.safetensors> --config <file> --data <dir>) [--steps 16] [--out <file.json>]
+
+Run \`trm-train <command> --help\` for the options of one command.
+`;
+
+export interface Command {
+  /** Runs the command; resolves to the process exit code. */
+  run(argv: string[]): Promise<number>;
+}
+
+/** Sub-commands, loaded lazily so `--help` stays fast. Each file exports `command: Command`. */
+const commands: Record<string, () => Promise<Command>> = {
+  // "build-data": () => import("./build-data.js").then((m) => m.command),
+  // fit: () => import("./fit.js").then((m) => m.command),
+  // eval: () => import("./eval.js").then((m) => m.command),
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(USAGE);
+    return name === undefined ? 1 : 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`trm-train: unknown command "${name}".\n\n${USAGE}`);
+    return 2;
+  }
+  const command = await load();
+  return command.run(rest);
+}
