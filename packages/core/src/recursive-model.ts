@@ -106,8 +106,8 @@ export interface RecursiveModel {
   readonly params: ReadonlyMap<string, tf.Variable>;
   /** `inner.puzzle_emb.weights` [num_puzzle_identifiers, puzzle_emb_ndim]: trained by its own optimiser; null if absent. */
   readonly puzzleEmb: tf.Variable | null;
-  /** Fixed, non-learned buffers (`inner.H_init`, `inner.L_init`). */
-  readonly buffers: ReadonlyMap<string, tf.Tensor>;
+  /** Fixed, non-learned buffers (`inner.H_init`, `inner.L_init`): variables only so a checkpoint can load them. */
+  readonly buffers: ReadonlyMap<string, tf.Variable>;
   /** Halting cap N_sup (`halt_max_steps`). */
   readonly haltMaxSteps: number;
   /** The carry before the first step: every slot halted, so the first step loads `batch` into all of them. */
