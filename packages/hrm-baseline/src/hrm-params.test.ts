@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { resolveHrmConfig, HrmConfigError } from "./hrm-config.js";
+import { countHrmParameters, hrmTensorSpecs, swigluInnerSize } from "./hrm-params.js";
+
+describe("HRM parameter shapes", () => {
+  it("counts 27,275,266 trainable parameters for the Sudoku shape (the official run's num_params)", () => {
+    const config = resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1 });
+    expect(countHrmParameters(config)).toBe(27_275_266);
+  });
+
+  it("counts the Maze and ARC shapes from the same formula", () => {
+    expect(countHrmParameters(resolveHrmConfig({ vocab_size: 6, seq_len: 900, num_puzzle_identifiers: 1 }))).toBe(27_270_146);
+    expect(countHrmParameters(resolveHrmConfig({ vocab_size: 12, seq_len: 900, num_puzzle_identifiers: 9 }))).toBe(27_276_290);
+  });
+
+  it("uses SwiGLU width 1536 for hidden 512 and 256 for hidden 64", () => {
+    expect(swigluInnerSize(512, 4)).toBe(1536);
+    expect(swigluInnerSize(64, 4)).toBe(256);
+  });
+
+  it("names the 4 + 8 block weights of a 2+2-layer model and the buffers", () => {
+    const config = resolveHrmConfig({ hidden_size: 64, num_heads: 4, H_layers: 2, L_layers: 2, vocab_size: 6, seq_len: 16, puzzle_emb_ndim: 64, num_puzzle_identifiers: 3 });
+    const specs = hrmTensorSpecs(config);
+    const byName = new Map(specs.map((s) => [s.name, s]));
+    expect(specs).toHaveLength(4 + 16 + 2 + 1);
+    expect(byName.get("inner.L_level.layers.1.self_attn.qkv_proj.weight")?.shape).toEqual([192, 64]);
+    expect(byName.get("inner.H_level.layers.0.mlp.gate_up_proj.weight")?.shape).toEqual([512, 64]);
+    expect(byName.get("inner.H_level.layers.0.mlp.down_proj.weight")?.shape).toEqual([64, 256]);
+    expect(byName.get("inner.puzzle_emb.weights")).toEqual({ name: "inner.puzzle_emb.weights", shape: [3, 64], role: "puzzle" });
+    expect(byName.get("inner.H_init")?.role).toBe("buffer");
+  });
+});
+
+describe("resolveHrmConfig", () => {
+  it("fills the official defaults and derives puzzle_emb_len", () => {
+    const c = resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1 });
+    expect(c).toMatchObject({ hidden_size: 512, num_heads: 8, H_layers: 4, L_layers: 4, H_cycles: 2, L_cycles: 2, puzzle_emb_len: 1, halt_max_steps: 16, halt_exploration_prob: 0.1 });
+    expect(resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, puzzle_emb_ndim: 513 }).puzzle_emb_len).toBe(2);
+    expect(resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, puzzle_emb_ndim: 0 }).puzzle_emb_len).toBe(0);
+  });
+
+  it("names the field in its errors", () => {
+    expect(() => resolveHrmConfig({ seq_len: 81, num_puzzle_identifiers: 1 })).toThrow(/"vocab_size"/);
+    expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, H_cycles: 0 })).toThrow(HrmConfigError);
+    expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, num_heads: 7 })).toThrow(/"num_heads"/);
+    expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, hiddenSize: 3 })).toThrow(/"hiddenSize"/);
+    expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, puzzle_emb_len: 16 })).toThrow(/"puzzle_emb_len"/);
+    expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, model: "trm" })).toThrow(/"model"/);
+  });
+});
