@@ -1,2 +1,3 @@
 export * from "./metrics.js";
 export * from "./evaluate-model.js";
+export * from "./arc-vote.js";
