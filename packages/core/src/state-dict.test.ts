@@ -27,9 +27,13 @@ const notUsed = (): never => {
   throw new Error("not used");
 };
 
+let modelCount = 0;
+
 /** A stand-in for TRM with the contract's three kinds of state; shapes are given by name. */
 function fakeModel(shapes: Record<string, number[]>, fill = 0): RecursiveModel {
-  const variable = (name: string) => tf.tidy(() => tf.variable(tf.fill(shapes[name]!, fill), true, `${name}-${Math.random()}`));
+  // tfjs variable names are global: give each model's its own suffix.
+  const id = ++modelCount;
+  const variable = (name: string) => tf.tidy(() => tf.variable(tf.fill(shapes[name]!, fill), true, `${name}#${id}`));
   const params = new Map<string, tf.Variable>();
   const buffers = new Map<string, tf.Variable>();
   let puzzleEmb: tf.Variable | null = null;
