@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { resolveHrmConfig, HrmConfigError } from "./hrm-config.js";
-import { countHrmParameters, hrmTensorSpecs, swigluInnerSize } from "./hrm-params.js";
+import { countHrmParameters, hrmTensorSpecs } from "./hrm-params.js";
 
 describe("HRM parameter shapes", () => {
   it("counts 27,275,266 trainable parameters for the Sudoku shape (the official run's num_params)", () => {
@@ -13,11 +13,6 @@ describe("HRM parameter shapes", () => {
     expect(countHrmParameters(resolveHrmConfig({ vocab_size: 12, seq_len: 900, num_puzzle_identifiers: 9 }))).toBe(27_276_290);
   });
 
-  it("uses SwiGLU width 1536 for hidden 512 and 256 for hidden 64", () => {
-    expect(swigluInnerSize(512, 4)).toBe(1536);
-    expect(swigluInnerSize(64, 4)).toBe(256);
-  });
-
   it("names the 4 + 8 block weights of a 2+2-layer model and the buffers", () => {
     const config = resolveHrmConfig({ hidden_size: 64, num_heads: 4, H_layers: 2, L_layers: 2, vocab_size: 6, seq_len: 16, puzzle_emb_ndim: 64, num_puzzle_identifiers: 3 });
     const specs = hrmTensorSpecs(config);
@@ -26,7 +21,8 @@ describe("HRM parameter shapes", () => {
     expect(byName.get("inner.L_level.layers.1.self_attn.qkv_proj.weight")?.shape).toEqual([192, 64]);
     expect(byName.get("inner.H_level.layers.0.mlp.gate_up_proj.weight")?.shape).toEqual([512, 64]);
     expect(byName.get("inner.H_level.layers.0.mlp.down_proj.weight")?.shape).toEqual([64, 256]);
-    expect(byName.get("inner.puzzle_emb.weights")).toEqual({ name: "inner.puzzle_emb.weights", shape: [3, 64], role: "puzzle" });
+    expect(byName.get("inner.puzzle_emb.weights")).toMatchObject({ shape: [3, 64], role: "puzzle", init: { kind: "constant", value: 0 } });
+    expect(byName.get("inner.q_head.bias")).toMatchObject({ role: "param", init: { kind: "constant", value: -5 } });
     expect(byName.get("inner.H_init")?.role).toBe("buffer");
   });
 });

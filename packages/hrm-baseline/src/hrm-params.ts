@@ -1,66 +1,60 @@
+import { blockParamSpecs, paramSize, type BlockConfig, type ParamSpec } from "@trm/core";
 import type { HrmConfig } from "./hrm-config.js";
 
-/** Width of the SwiGLU inner layer: round(expansion * hidden * 2 / 3) rounded up to a multiple of 256 (official). */
-export function swigluInnerSize(hiddenSize: number, expansion: number): number {
-  const raw = roundHalfEven((expansion * hiddenSize * 2) / 3);
-  return Math.ceil(raw / 256) * 256;
-}
-
-/** Python's round(): halves go to the even neighbour. */
-function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
-}
-
-/** What a named tensor of the HRM is for. */
+/** What a named tensor of the HRM is for: trained by the main optimiser, a fixed buffer, or the puzzle table. */
 export type HrmTensorRole = "param" | "buffer" | "puzzle";
 
-export interface HrmTensorSpec {
-  /** Official state_dict name, `inner.` prefix included. */
-  readonly name: string;
-  /** PyTorch layout ([out, in] for linear weights). */
-  readonly shape: readonly number[];
+export interface HrmTensorSpec extends ParamSpec {
   readonly role: HrmTensorRole;
 }
 
-/** The official names of one post-norm block's weights, under `prefix` (`inner.H_level.layers.0`). */
-export function blockTensorSpecs(prefix: string, config: HrmConfig): HrmTensorSpec[] {
-  const d = config.hidden_size;
-  const headDim = d / config.num_heads;
-  const inner = swigluInnerSize(d, config.expansion);
-  // No grouped-query attention in HRM: q, k and v each have num_heads heads.
-  const qkv = 3 * config.num_heads * headDim;
-  return [
-    { name: `${prefix}.self_attn.qkv_proj.weight`, shape: [qkv, d], role: "param" },
-    { name: `${prefix}.self_attn.o_proj.weight`, shape: [d, config.num_heads * headDim], role: "param" },
-    { name: `${prefix}.mlp.gate_up_proj.weight`, shape: [2 * inner, d], role: "param" },
-    { name: `${prefix}.mlp.down_proj.weight`, shape: [d, inner], role: "param" },
-  ];
+/** The shape of one block of either module (H and L blocks are alike; only their weights differ). */
+export function hrmBlockConfig(config: HrmConfig): BlockConfig {
+  return {
+    hiddenSize: config.hidden_size,
+    numHeads: config.num_heads,
+    expansion: config.expansion,
+    seqLen: config.seq_len + config.puzzle_emb_len,
+    mlpT: false,
+    eps: config.rms_norm_eps,
+  };
 }
 
 /**
- * Every tensor of the HRM under its official state_dict name, in PyTorch layout: the trainable parameters, the fixed
- * buffers `H_init` / `L_init`, and the puzzle-embedding table (a buffer trained by its own sign-SGD optimiser).
+ * Every tensor of the HRM under its official state_dict name, PyTorch layout, with the official init: the trainable
+ * parameters, the fixed buffers `H_init` / `L_init` (truncated normal, std 1) and the puzzle-embedding table (zero,
+ * a buffer trained by its own sign-SGD optimiser). The order is the order of initialisation from one seeded stream.
  */
 export function hrmTensorSpecs(config: HrmConfig): HrmTensorSpec[] {
   const d = config.hidden_size;
+  const embedStd = { kind: "normal", std: 1 / Math.sqrt(d) } as const;
+  const param = (spec: ParamSpec): HrmTensorSpec => ({ ...spec, role: "param" });
   const specs: HrmTensorSpec[] = [
-    { name: "inner.embed_tokens.embedding_weight", shape: [config.vocab_size, d], role: "param" },
-    { name: "inner.lm_head.weight", shape: [config.vocab_size, d], role: "param" },
-    { name: "inner.q_head.weight", shape: [2, d], role: "param" },
-    { name: "inner.q_head.bias", shape: [2], role: "param" },
+    // [vocab, D] is already the [in, out] matrix a one-hot product needs: no transpose.
+    param({ name: "inner.embed_tokens.embedding_weight", shape: [config.vocab_size, d], init: embedStd, linear: false }),
+    param({ name: "inner.lm_head.weight", shape: [config.vocab_size, d], init: { kind: "lecun" }, linear: true }),
+    // Q head starts at (almost) "never halt": weight 0, bias -5, sigmoid(-5) ~ 0.0067 (official bootstrapping init).
+    param({ name: "inner.q_head.weight", shape: [2, d], init: { kind: "constant", value: 0 }, linear: true }),
+    param({ name: "inner.q_head.bias", shape: [2], init: { kind: "constant", value: -5 }, linear: false }),
   ];
   if (config.pos_encodings === "learned") {
-    specs.push({ name: "inner.embed_pos.embedding_weight", shape: [config.seq_len + config.puzzle_emb_len, d], role: "param" });
+    specs.push(param({ name: "inner.embed_pos.embedding_weight", shape: [config.seq_len + config.puzzle_emb_len, d], init: embedStd, linear: false }));
   }
-  for (let i = 0; i < config.H_layers; i++) specs.push(...blockTensorSpecs(`inner.H_level.layers.${i}`, config));
-  for (let i = 0; i < config.L_layers; i++) specs.push(...blockTensorSpecs(`inner.L_level.layers.${i}`, config));
-  specs.push({ name: "inner.H_init", shape: [d], role: "buffer" }, { name: "inner.L_init", shape: [d], role: "buffer" });
+  const block = hrmBlockConfig(config);
+  for (let i = 0; i < config.H_layers; i++) specs.push(...blockParamSpecs(`inner.H_level.layers.${i}`, block).map(param));
+  for (let i = 0; i < config.L_layers; i++) specs.push(...blockParamSpecs(`inner.L_level.layers.${i}`, block).map(param));
+  specs.push(
+    { name: "inner.H_init", shape: [d], init: { kind: "normal", std: 1 }, linear: false, role: "buffer" },
+    { name: "inner.L_init", shape: [d], init: { kind: "normal", std: 1 }, linear: false, role: "buffer" },
+  );
   if (config.puzzle_emb_ndim > 0) {
-    specs.push({ name: "inner.puzzle_emb.weights", shape: [config.num_puzzle_identifiers, config.puzzle_emb_ndim], role: "puzzle" });
+    specs.push({
+      name: "inner.puzzle_emb.weights",
+      shape: [config.num_puzzle_identifiers, config.puzzle_emb_ndim],
+      init: { kind: "constant", value: 0 },
+      linear: false,
+      role: "puzzle",
+    });
   }
   return specs;
 }
@@ -71,8 +65,6 @@ export function hrmTensorSpecs(config: HrmConfig): HrmTensorSpec[] {
  */
 export function countHrmParameters(config: HrmConfig): number {
   let n = 0;
-  for (const spec of hrmTensorSpecs(config)) {
-    if (spec.role === "param") n += spec.shape.reduce((a, b) => a * b, 1);
-  }
+  for (const spec of hrmTensorSpecs(config)) if (spec.role === "param") n += paramSize(spec);
   return n;
 }
