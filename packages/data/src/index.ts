@@ -1,1 +1,83 @@
-export {};
+export { DataError, type DataErrorDetails } from "./errors.js";
+export { createRng, type Rng } from "./rng.js";
+export { decodeNpy, encodeNpy, readNpy, writeNpy, type Npy, type NpyArray } from "./npy.js";
+export { parseCsv, type CsvRecord } from "./csv.js";
+export { gridFromRows, gridToRows, gridsEqual, invertPermutation, makeGrid, mapCells, type Grid } from "./grid.js";
+export {
+  DIHEDRAL_IDS,
+  DIHEDRAL_INVERSE,
+  dihedralShape,
+  dihedralSource,
+  dihedralTransform,
+  inverseDihedralTransform,
+  isDihedralId,
+  type DihedralId,
+} from "./dihedral.js";
+export {
+  ARC_COLOUR_OFFSET,
+  ARC_EOS,
+  ARC_MAX_SIDE,
+  ARC_PAD,
+  ARC_SEQ_LEN,
+  ARC_VOCAB_SIZE,
+  decodeArcGrid,
+  encodeArcGrid,
+  isArcEvaluationSubset,
+  loadArcKaggle,
+  loadArcSources,
+  loadArcTaskFile,
+  parseArcGrid,
+  parseArcTask,
+  type ArcPair,
+  type ArcTask,
+} from "./arc.js";
+export {
+  ARC_IDENTITY_AUGMENTATION,
+  applyArcAugmentation,
+  arcPairsHash,
+  arcVariantName,
+  inverseArcAugmentation,
+  invertArcAugmentation,
+  parseArcVariantName,
+  randomArcAugmentation,
+  type ArcAugmentation,
+} from "./arc-augment.js";
+export { SUDOKU_SIZES, isSudokuSize, sudokuBox, type SudokuSize } from "./sudoku-box.js";
+export {
+  decodeSudokuGrid,
+  encodeSudokuGrid,
+  loadSudokuFile,
+  parseSudokuCsv,
+  parseSudokuPuzzleList,
+  parseSudokuString,
+  sudokuConflict,
+  sudokuVocabSize,
+  validateSudoku,
+  type SudokuPuzzle,
+} from "./sudoku.js";
+export { solveSudoku, type SudokuSolveResult } from "./sudoku-solver.js";
+export { generateSudoku, type GeneratedSudoku, type SudokuGeneratorOptions } from "./sudoku-generator.js";
+export {
+  applySudokuAugmentation,
+  augmentSudoku,
+  inverseSudokuAugmentation,
+  randomSudokuAugmentation,
+  type SudokuAugmentation,
+} from "./sudoku-augment.js";
+export {
+  MAZE_CHARSET,
+  MAZE_GOAL,
+  MAZE_OPEN,
+  MAZE_PATH,
+  MAZE_START,
+  MAZE_VOCAB_SIZE,
+  MAZE_WALL,
+  loadMazeFile,
+  mazeDistances,
+  mazeToString,
+  parseMazeCsv,
+  parseMazeString,
+  validateMaze,
+  type MazePuzzle,
+} from "./maze.js";
+export { generateMaze, type GeneratedMaze, type MazeGeneratorOptions } from "./maze-generator.js";
