@@ -32,8 +32,8 @@ function fakeModel(haltMaxSteps: number): RecursiveModel {
         const target = label === IGNORE_LABEL_ID ? 0 : label;
         pred[r * L + i] = i < k ? target : (target + 1) % V;
         if (label !== IGNORE_LABEL_ID) {
-          labelCounts[r]++;
-          if (i < k) correctCounts[r]++;
+          labelCounts[r] = (labelCounts[r] ?? 0) + 1;
+          if (i < k) correctCounts[r] = (correctCounts[r] ?? 0) + 1;
         }
       }
       exactCorrect[r] = labelCounts[r] === correctCounts[r] && (labelCounts[r] ?? 0) > 0 ? 1 : 0;
@@ -49,7 +49,7 @@ function fakeModel(haltMaxSteps: number): RecursiveModel {
         current: batch,
       },
       outputs: {
-        logits: tf.tidy(() => tf.oneHot(tf.tensor1d(pred, "int32"), V).reshape([B, L, V]).toFloat()),
+        logits: tf.tidy(() => tf.oneHot(tf.tensor1d(pred, "int32"), V).reshape<tf.Tensor3D>([B, L, V]).toFloat()),
         qHalt: tf.tensor1d(q),
         qContinue: tf.zeros([B]),
       },

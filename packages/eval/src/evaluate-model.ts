@@ -111,7 +111,7 @@ export async function evaluateModel(
     const L = batch.seqLen;
     let carry = model.initialCarry(batch);
     let mask: Uint8Array | null = null;
-    let keepIdx: number[] = [];
+    const keepIdx: number[] = [];
     try {
       for (let s = 1; s <= steps; s++) {
         const result = model.evalStep(carry, batch);
