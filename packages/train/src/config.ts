@@ -1,0 +1,232 @@
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
+import * as z from "zod";
+
+/**
+ * The architecture in the official field names (`config/arch/*.yaml`). Every field but `name` is optional: the model
+ * factory fills the official defaults. `H_cycles` is T, `L_cycles` is n, `halt_max_steps` is N_sup.
+ */
+export const archSchema = z.strictObject({
+  /** Which model factory builds it: "trm" or "hrm" (see {@link ModelRegistry}). */
+  name: z.string().min(1),
+  H_cycles: z.int().positive().optional(),
+  L_cycles: z.int().positive().optional(),
+  H_layers: z.int().nonnegative().optional(),
+  L_layers: z.int().positive().optional(),
+  hidden_size: z.int().positive().optional(),
+  num_heads: z.int().positive().optional(),
+  expansion: z.number().positive().optional(),
+  puzzle_emb_ndim: z.int().nonnegative().optional(),
+  puzzle_emb_len: z.int().nonnegative().optional(),
+  pos_encodings: z.enum(["rope", "learned", "none"]).optional(),
+  mlp_t: z.boolean().optional(),
+  halt_max_steps: z.int().positive().optional(),
+  halt_exploration_prob: z.number().min(0).max(1).optional(),
+  no_ACT_continue: z.boolean().optional(),
+  rms_norm_eps: z.number().positive().optional(),
+  rope_theta: z.number().positive().optional(),
+  forward_dtype: z.string().optional(),
+});
+
+/** Training hyperparameters in the official names (`config/cfg_pretrain.yaml`), plus a few budget and I/O knobs. */
+export const trainConfigSchema = z.strictObject({
+  /** The task the data was built for (sudoku, maze, arc, ...): recorded in the run, checked against the data. */
+  task: z.string().optional(),
+  /** The dataset directory (official name), recorded in the run so `trm-train eval --run` finds the test split. */
+  data_path: z.string().optional(),
+  arch: archSchema,
+  /** Rows per optimiser step (official 768): a training choice. */
+  global_batch_size: z.int().positive().default(768),
+  /** Rows per forward/backward pass: a memory choice. Must divide global_batch_size. Default: global_batch_size. */
+  micro_batch_size: z.int().positive().optional(),
+  /** Passes over the training groups; total steps = epochs * total_groups * mean_puzzle_examples / global_batch_size. */
+  epochs: z.number().positive().default(20000),
+  /** Caps the optimiser steps (and defines the schedule's length when smaller than the epochs give). */
+  max_steps: z.int().positive().optional(),
+  /** Evaluate every this many epochs (official). */
+  eval_interval: z.number().positive().optional(),
+  /** Evaluate every this many steps (overrides eval_interval). */
+  eval_every_steps: z.int().positive().optional(),
+  /** Checkpoint every this many steps; default: at every evaluation, and always at the end. */
+  checkpoint_every_steps: z.int().positive().optional(),
+  /** Completed checkpoints to keep (the newest ones). */
+  checkpoint_keep: z.int().positive().default(2),
+  lr: z.number().nonnegative().default(1e-4),
+  lr_min_ratio: z.number().min(0).max(1).default(1),
+  lr_warmup_steps: z.int().nonnegative().default(2000),
+  beta1: z.number().min(0).lt(1).default(0.9),
+  beta2: z.number().min(0).lt(1).default(0.95),
+  weight_decay: z.number().nonnegative().default(0.1),
+  puzzle_emb_lr: z.number().nonnegative().default(1e-2),
+  puzzle_emb_weight_decay: z.number().nonnegative().default(0.1),
+  /** adam_atan2 (official) or adamw. */
+  optimizer: z.enum(["adam_atan2", "adamw"]).default("adam_atan2"),
+  ema: z.boolean().default(true),
+  ema_rate: z.number().min(0).lt(1).default(0.999),
+  seed: z.int().nonnegative().default(0),
+  /** Rows per evaluation batch (default: micro_batch_size). */
+  eval_batch_size: z.int().positive().optional(),
+  /** Evaluate on the first N test examples only (default: all). */
+  eval_max_examples: z.int().positive().optional(),
+  /** Write a metrics line every this many steps. */
+  log_every_steps: z.int().positive().default(1),
+});
+
+export type ArchConfig = z.infer<typeof archSchema>;
+/** A resolved training config: defaults filled, everything checked. */
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+/** What a user writes: any field with a default may be left out. */
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+
+/** A config that does not pass the schema. The message lists every problem, one per line. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`Invalid config (${source}):\n  ${problems.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Levenshtein distance, for "did you mean" hints. */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] ?? 0;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j] ?? 0;
+      prev[j] = Math.min(up + 1, (prev[j - 1] ?? 0) + 1, diag + (a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** The known key closest to `key`, when it is close enough to be a likely typo. */
+export function nearestKey(key: string, known: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = editDistance(key, k);
+    if (d < bestD) {
+      best = k;
+      bestD = d;
+    }
+  }
+  return best !== null && bestD <= Math.max(2, Math.ceil(key.length / 3)) ? best : null;
+}
+
+const KEYS: Record<string, readonly string[]> = {
+  "": Object.keys(trainConfigSchema.shape),
+  arch: Object.keys(archSchema.shape),
+};
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "string" ? `the string ${JSON.stringify(value)}` : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v = raw;
+  for (const p of path) v = v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+  return v;
+}
+
+/** Checks a raw config object and fills defaults. Throws {@link ConfigError} naming each bad key. */
+export function parseTrainConfig(raw: unknown, source = "config"): TrainConfig {
+  const result = trainConfigSchema.safeParse(raw);
+  if (result.success) {
+    const c = result.data;
+    const micro = c.micro_batch_size ?? c.global_batch_size;
+    if (c.global_batch_size % micro !== 0) {
+      throw new ConfigError(source, [
+        `micro_batch_size: ${micro} does not divide global_batch_size ${c.global_batch_size}; pick a divisor (gradient accumulation runs global/micro passes per step).`,
+      ]);
+    }
+    return c;
+  }
+  const problems: string[] = [];
+  for (const issue of result.error.issues) {
+    const where = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") {
+      const known = KEYS[where] ?? [];
+      for (const key of issue.keys) {
+        const near = nearestKey(key, known);
+        const full = where ? `${where}.${key}` : key;
+        problems.push(`${full}: unknown key${near ? `; did you mean "${where ? `${where}.` : ""}${near}"?` : `; valid keys: ${known.join(", ")}`}`);
+      }
+    } else {
+      const got = valueAt(raw, issue.path);
+      problems.push(`${where || "(root)"}: ${issue.message}${got === undefined ? "" : ` (got ${describe(got)})`}`);
+    }
+  }
+  throw new ConfigError(source, problems);
+}
+
+/** Reads a YAML or JSON file into a plain object (JSON is YAML, so one parser serves both). */
+export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new Error(`Cannot read config file ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (e) {
+    throw new Error(`Config file ${path} is not valid YAML/JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  if (value === null || value === undefined) return {};
+  if (typeof value !== "object" || Array.isArray(value)) throw new Error(`Config file ${path}: expected a mapping of keys to values at the top level.`);
+  return value as Record<string, unknown>;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** Deep merge: objects merge key by key, everything else in `over` replaces `base`. Inputs are not modified. */
+export function mergeConfig(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isRecord(b) && isRecord(v) ? mergeConfig(b, v) : v;
+  }
+  return out;
+}
+
+/**
+ * Applies `--set key=value` overrides: `key` is a dotted path (`arch.L_cycles`), `value` is parsed as YAML so
+ * `3`, `1e-4`, `true` and `rope` get their natural types.
+ */
+export function applyOverrides(base: Record<string, unknown>, sets: readonly string[]): Record<string, unknown> {
+  let out = base;
+  for (const s of sets) {
+    const eq = s.indexOf("=");
+    if (eq <= 0) throw new ConfigError("--set", [`"${s}": expected key=value (e.g. lr=3e-4 or arch.L_cycles=4)`]);
+    const path = s.slice(0, eq).trim().split(".");
+    const text = s.slice(eq + 1);
+    let value: unknown;
+    try {
+      value = parseYaml(text) as unknown;
+    } catch {
+      value = text;
+    }
+    const patch: Record<string, unknown> = {};
+    let cursor = patch;
+    path.forEach((p, i) => {
+      if (i === path.length - 1) cursor[p] = value;
+      else {
+        const next: Record<string, unknown> = {};
+        cursor[p] = next;
+        cursor = next;
+      }
+    });
+    out = mergeConfig(out, patch);
+  }
+  return out;
+}
