@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import { disposeCarry, loadCheckpointWeights, useBackend, type Batch, type TrainStepResult } from "@trm/core";
+import { disposeCarry, loadCheckpointWeights, readSafetensorsFile, useBackend, type Batch, type TrainStepResult } from "@trm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHrm, type Hrm } from "./hrm.js";
 
@@ -74,6 +74,15 @@ describe("HRM golden parity (three supervision steps of an independent PyTorch r
   });
 
   afterAll(() => model?.dispose());
+
+  it.skipIf(!present)("has exactly the golden file's tensor names and [out, in] shapes", async () => {
+    const file = await readSafetensorsFile(resolve(golden, "hrm.weights.safetensors"));
+    const fresh = createHrm(readJson<Record<string, unknown>>("hrm.config.json"), { seed: 0 });
+    const state = fresh.stateDict();
+    expect([...state.keys()].sort()).toEqual([...file.tensors.keys()].sort());
+    for (const [name, t] of state) expect(t.shape, name).toEqual(file.tensors.get(name)!.shape);
+    fresh.dispose();
+  });
 
   it.skipIf(!present)("reproduces logits, q values, q_continue targets, loss terms and step-1 gradient norms", async () => {
     const config = readJson<Record<string, unknown>>("hrm.config.json");

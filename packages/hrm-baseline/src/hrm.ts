@@ -106,7 +106,8 @@ export class Hrm implements RecursiveModel {
     return this.config.seq_len + this.config.puzzle_emb_len;
   }
 
-  private context(batch: number): BlockContext {
+  /** The shape and RoPE tables every block call of a `batch`-row step uses. */
+  blockContext(batch: number): BlockContext {
     return { batch, seq: this.seq, numHeads: this.config.num_heads, eps: this.config.rms_norm_eps, rope: this.rope };
   }
 
@@ -165,7 +166,7 @@ export class Hrm implements RecursiveModel {
       const w = hrmWeights(this.config, this.params);
       const x = hrmEmbed(this.config, w, current.inputs, puzzleRows, b);
       const start = { zH: tf.reshape(zH, [b * this.seq, -1]) as tf.Tensor2D, zL: tf.reshape(zL, [b * this.seq, -1]) as tf.Tensor2D };
-      const out = runUpdates(w, start, x, this.schedule.slice(0, -2), this.context(b));
+      const out = runUpdates(w, start, x, this.schedule.slice(0, -2), this.blockContext(b));
       return [out.zH, out.zL];
     });
     const [h, l] = states as [tf.Tensor2D, tf.Tensor2D];
@@ -178,7 +179,7 @@ export class Hrm implements RecursiveModel {
     const cfg = this.config;
     const start = beginStep(carry, batch, this.buffer("inner.H_init"), this.buffer("inner.L_init"));
     const b = start.current.size;
-    const ctx = this.context(b);
+    const ctx = this.blockContext(b);
     const stepsAfter = Int32Array.from(start.steps, (s) => s + 1);
     const isLastStep = Uint8Array.from(stepsAfter, (s) => (s >= cfg.halt_max_steps ? 1 : 0));
     const pre = this.noGradUpdates(start.zH, start.zL, start.current);
@@ -304,7 +305,7 @@ export class Hrm implements RecursiveModel {
       const w = hrmWeights(cfg, this.params);
       const x = hrmEmbed(cfg, w, start.current.inputs, puzzleRows, b);
       const from = { zH: tf.reshape(start.zH, [b * this.seq, -1]) as tf.Tensor2D, zL: tf.reshape(start.zL, [b * this.seq, -1]) as tf.Tensor2D };
-      const out = runUpdates(w, from, x, this.schedule, this.context(b));
+      const out = runUpdates(w, from, x, this.schedule, this.blockContext(b));
       const heads = hrmHeads(cfg, w, out.zH, b);
       const [h, c] = splitQ(heads.q);
       return [out.zH, out.zL, heads.logits, h, c];
