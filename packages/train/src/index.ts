@@ -12,3 +12,4 @@ export * from "./evaluate.js";
 export * from "./train-metrics.js";
 export * from "./batch-utils.js";
 export * from "./fit.js";
+export * from "./progress.js";

@@ -1,0 +1,64 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { applyOverrides, ConfigError, editDistance, parseTrainConfig, readConfigFile } from "./config.js";
+import { PRESETS } from "./presets.js";
+
+describe("config", () => {
+  it("fills the official defaults", () => {
+    const c = parseTrainConfig({ arch: { name: "trm" } });
+    expect(c).toMatchObject({ global_batch_size: 768, lr: 1e-4, lr_min_ratio: 1, lr_warmup_steps: 2000, beta1: 0.9, beta2: 0.95 });
+    expect(c).toMatchObject({ optimizer: "adam_atan2", ema: true, ema_rate: 0.999 });
+  });
+
+  it("names an unknown key and suggests the nearest valid one, at the top level and in arch", () => {
+    const err = (() => {
+      try {
+        parseTrainConfig({ arch: { name: "trm", L_cylces: 4 }, learning_rate: 1, weight_decy: 0.1 }, "run.yaml");
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error("expected a ConfigError");
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toContain("Invalid config (run.yaml)");
+    expect(err.problems).toContain('weight_decy: unknown key; did you mean "weight_decay"?');
+    expect(err.problems).toContain('arch.L_cylces: unknown key; did you mean "arch.L_cycles"?');
+    expect(err.problems.find((p) => p.startsWith("learning_rate"))).toMatch(/unknown key/);
+  });
+
+  it("names a mistyped value with what it got", () => {
+    expect(() => parseTrainConfig({ arch: { name: "trm" }, lr: "fast" })).toThrow(/lr: .*number.*\(got the string "fast"\)/);
+    expect(() => parseTrainConfig({ arch: { name: "trm", H_cycles: 2.5 } })).toThrow(/arch\.H_cycles: .*int/);
+    expect(() => parseTrainConfig({ arch: { name: "trm" }, global_batch_size: 8, micro_batch_size: 3 })).toThrow(/micro_batch_size: 3 does not divide global_batch_size 8/);
+  });
+
+  it("applies --set overrides with YAML-typed values on dotted paths", () => {
+    const raw = applyOverrides({ arch: { name: "trm", L_cycles: 6 }, lr: 1e-4 }, ["arch.L_cycles=4", "lr=3e-4", "ema=false", "arch.pos_encodings=none"]);
+    expect(raw).toEqual({ arch: { name: "trm", L_cycles: 4, pos_encodings: "none" }, lr: 3e-4, ema: false });
+    expect(() => applyOverrides({}, ["lr"])).toThrow(/expected key=value/);
+  });
+
+  it("reads YAML and JSON files", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "trm-cfg-"));
+    await writeFile(join(dir, "a.yaml"), "arch:\n  name: hrm\nlr: 7.0e-5\n");
+    await writeFile(join(dir, "b.json"), JSON.stringify({ arch: { name: "trm" }, global_batch_size: 384 }));
+    expect(parseTrainConfig(await readConfigFile(join(dir, "a.yaml"))).lr).toBe(7e-5);
+    expect(parseTrainConfig(await readConfigFile(join(dir, "b.json"))).global_batch_size).toBe(384);
+    await expect(readConfigFile(join(dir, "missing.yaml"))).rejects.toThrow(/Cannot read config file .*missing\.yaml/);
+    await rm(dir, { recursive: true });
+  });
+
+  it("edit distance counts insertions, deletions and substitutions", () => {
+    expect(editDistance("kitten", "sitting")).toBe(3);
+    expect(editDistance("lr", "lr")).toBe(0);
+  });
+
+  it("every preset passes the schema", () => {
+    for (const [name, p] of Object.entries(PRESETS)) expect(() => parseTrainConfig(p.config, name), name).not.toThrow();
+    expect(parseTrainConfig(PRESETS["sudoku-mlp"]?.config).arch).toMatchObject({ mlp_t: true, pos_encodings: "none", H_cycles: 3, L_cycles: 6 });
+    expect(parseTrainConfig(PRESETS.arc1?.config)).toMatchObject({ puzzle_emb_lr: 1e-2, weight_decay: 0.1, epochs: 100000 });
+    expect(parseTrainConfig(PRESETS["hrm-sudoku"]?.config).arch).toMatchObject({ name: "hrm", H_layers: 4, L_layers: 4, H_cycles: 2, L_cycles: 2 });
+  });
+});
