@@ -230,3 +230,39 @@ export function applyOverrides(base: Record<string, unknown>, sets: readonly str
   }
   return out;
 }
+
+export interface ResolveConfigOptions {
+  /** A preset name (see PRESETS) or a YAML/JSON file; omitted: the official defaults. */
+  readonly config?: string;
+  /** `key=value` overrides, applied last. */
+  readonly sets?: readonly string[];
+  /** Fields the caller fixes (from command-line flags such as --model, --task, --data), applied before `sets`. */
+  readonly patch?: Record<string, unknown>;
+}
+
+/**
+ * Builds a run's config: preset or file, then `patch`, then `--set` overrides; checked by the schema. A name without a
+ * path separator or extension that is a preset is taken as the preset.
+ */
+export async function resolveTrainConfig(options: ResolveConfigOptions, presets: Readonly<Record<string, { readonly config: TrainConfigInput }>>): Promise<TrainConfig> {
+  let base: Record<string, unknown> = {};
+  let source = "defaults";
+  if (options.config !== undefined) {
+    const preset = presets[options.config];
+    if (preset) {
+      base = structuredClone(preset.config) as Record<string, unknown>;
+      source = `preset ${options.config}`;
+    } else if (/[./\\]/.test(options.config)) {
+      base = await readConfigFile(options.config);
+      source = options.config;
+    } else {
+      const near = nearestKey(options.config, Object.keys(presets));
+      throw new ConfigError("--config", [
+        `"${options.config}" is neither a config file nor a preset${near ? `; did you mean "${near}"?` : ""}. Presets: ${Object.keys(presets).join(", ")}`,
+      ]);
+    }
+  }
+  const merged = applyOverrides(mergeConfig(base, options.patch ?? {}), options.sets ?? []);
+  const sets = options.sets && options.sets.length > 0 ? ` + --set ${options.sets.join(" ")}` : "";
+  return parseTrainConfig(merged, `${source}${sets}`);
+}

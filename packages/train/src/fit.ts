@@ -13,6 +13,7 @@ import { AdamW } from "./optim/adamw.js";
 import type { ParamOptimizer } from "./optim/optimizer.js";
 import { SparseSignSgd } from "./optim/sign-sgd.js";
 import { learningRate } from "./schedule.js";
+import { assignFrom, modelTargets, withPrefix } from "./weights.js";
 import { TrainMetricsAccumulator, type TrainStepMetrics } from "./train-metrics.js";
 
 /** A source of training batches with a restorable state (`@trm/data`'s TrainSampler has this shape). */
@@ -69,6 +70,8 @@ export interface FitOptions {
   readonly config: TrainConfig;
   /** Length of the run for the lr schedule (see {@link totalStepsFor}). */
   readonly totalSteps: number;
+  /** Optimiser steps per epoch, to turn `eval_interval` (epochs) into steps; without it only eval_every_steps counts. */
+  readonly stepsPerEpoch?: number;
   readonly createSampler: SamplerFactory;
   /** Test batches for the periodic evaluation; a fresh iterable per call. Omit for no evaluation. */
   readonly evalBatches?: () => Iterable<EvalBatch> | AsyncIterable<EvalBatch>;
@@ -107,9 +110,9 @@ export function totalStepsFor(config: TrainConfig, meta: { readonly total_groups
 }
 
 /** Steps between evaluations: eval_every_steps, else eval_interval epochs converted to steps; null for none. */
-export function evalEverySteps(config: TrainConfig, stepsPerEpoch: number): number | null {
+export function evalEverySteps(config: TrainConfig, stepsPerEpoch: number | null): number | null {
   if (config.eval_every_steps !== undefined) return config.eval_every_steps;
-  if (config.eval_interval !== undefined) return Math.max(1, Math.round(config.eval_interval * stepsPerEpoch));
+  if (config.eval_interval !== undefined && stepsPerEpoch !== null) return Math.max(1, Math.round(config.eval_interval * stepsPerEpoch));
   return null;
 }
 
@@ -126,40 +129,6 @@ function createOptimizer(config: TrainConfig, params: ReadonlyMap<string, tf.Var
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-/** The model's tensors by official name, and which of them are the model's own variables (not copies). */
-function modelTargets(model: RecursiveModel): Map<string, tf.Variable> {
-  const vars = new Map<string, tf.Variable>([...model.params, ...model.buffers]);
-  if (model.puzzleEmb !== null) {
-    const state = model.stateDict();
-    const known = new Set(vars.keys());
-    let name: string | undefined;
-    for (const [k, t] of state) {
-      if (t === model.puzzleEmb) name = k;
-    }
-    name ??= [...state.keys()].find((k) => !known.has(k));
-    for (const t of state.values()) if (t !== model.puzzleEmb && ![...vars.values()].includes(t as tf.Variable)) t.dispose();
-    vars.set(name ?? "inner.puzzle_emb.weights", model.puzzleEmb);
-  }
-  return vars;
-}
-
-function assignFrom(where: string, targets: ReadonlyMap<string, tf.Variable>, tensors: ReadonlyMap<string, tf.Tensor>, prefix: string): void {
-  for (const [name, v] of targets) {
-    const t = tensors.get(prefix + name);
-    if (!t) throw new FitError(`${where}: tensor "${prefix}${name}" is missing.`);
-    if (t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i])) {
-      throw new FitError(`${where}: tensor "${prefix}${name}" has shape [${t.shape.join(", ")}], expected [${v.shape.join(", ")}].`);
-    }
-    v.assign(t.dtype === v.dtype ? t : tf.tidy(() => tf.cast(t, v.dtype)));
-  }
-}
-
-function withPrefix(prefix: string, tensors: ReadonlyMap<string, tf.Tensor>): Map<string, tf.Tensor> {
-  const out = new Map<string, tf.Tensor>();
-  for (const [k, t] of tensors) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), t);
-  return out;
 }
 
 /**
@@ -261,7 +230,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     }
     emit({ type: "start", step, totalSteps, resumedFrom: resumeFrom?.jsonPath ?? null });
 
-    const evalEvery = config.eval_every_steps ?? null;
+    const evalEvery = evalEverySteps(config, options.stepsPerEpoch ?? null);
     const ckptEvery = config.checkpoint_every_steps ?? evalEvery;
     const started = performance.now();
     const elapsed = () => elapsedBefore + (performance.now() - started) / 1000;

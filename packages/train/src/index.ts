@@ -13,3 +13,4 @@ export * from "./train-metrics.js";
 export * from "./batch-utils.js";
 export * from "./fit.js";
 export * from "./progress.js";
+export * from "./weights.js";
