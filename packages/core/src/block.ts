@@ -1,0 +1,93 @@
+import * as tf from "@tensorflow/tfjs";
+import { attention } from "./attention.js";
+import type { ParamSpec } from "./param-spec.js";
+import { rmsNorm } from "./rms-norm.js";
+import type { RopeTables } from "./rope.js";
+import { swiglu, swigluInnerWidth } from "./swiglu.js";
+import { tokenMix } from "./token-mix.js";
+
+/** Shape of one post-norm block. */
+export interface BlockConfig {
+  readonly hiddenSize: number;
+  readonly numHeads: number;
+  readonly expansion: number;
+  /** Positions per row, prefix included (the width of the `mlp_t` token mixer). */
+  readonly seqLen: number;
+  /** Token-mixing SwiGLU (`mlp_t`) instead of self-attention. */
+  readonly mlpT: boolean;
+  readonly eps: number;
+}
+
+/**
+ * The tensors of one block under official names (`<prefix>.self_attn.qkv_proj.weight`, `<prefix>.mlp_t.*`,
+ * `<prefix>.mlp.gate_up_proj.weight`, `<prefix>.mlp.down_proj.weight`), PyTorch [out, in] shapes, LeCun init.
+ * `prefix` is e.g. `inner.L_level.layers.0`.
+ */
+export function blockParamSpecs(prefix: string, cfg: BlockConfig): ParamSpec[] {
+  const d = cfg.hiddenSize;
+  const lecun = { kind: "lecun" } as const;
+  const specs: ParamSpec[] = [];
+  if (cfg.mlpT) {
+    const s = cfg.seqLen;
+    const it = swigluInnerWidth(s, cfg.expansion);
+    specs.push({ name: `${prefix}.mlp_t.gate_up_proj.weight`, shape: [2 * it, s], init: lecun, linear: true });
+    specs.push({ name: `${prefix}.mlp_t.down_proj.weight`, shape: [s, it], init: lecun, linear: true });
+  } else {
+    specs.push({ name: `${prefix}.self_attn.qkv_proj.weight`, shape: [3 * d, d], init: lecun, linear: true });
+    specs.push({ name: `${prefix}.self_attn.o_proj.weight`, shape: [d, d], init: lecun, linear: true });
+  }
+  const inner = swigluInnerWidth(d, cfg.expansion);
+  specs.push({ name: `${prefix}.mlp.gate_up_proj.weight`, shape: [2 * inner, d], init: lecun, linear: true });
+  specs.push({ name: `${prefix}.mlp.down_proj.weight`, shape: [d, inner], init: lecun, linear: true });
+  return specs;
+}
+
+/** A block's matrices in the [in, out] layout `linear` takes (transposed once per step, reused by every call). */
+export interface BlockWeights {
+  readonly qkvProj: tf.Tensor2D | null;
+  readonly oProj: tf.Tensor2D | null;
+  readonly mlpTGateUp: tf.Tensor2D | null;
+  readonly mlpTDown: tf.Tensor2D | null;
+  readonly gateUp: tf.Tensor2D;
+  readonly down: tf.Tensor2D;
+}
+
+/** Picks a block's [in, out] matrices by official name from `get` (which returns the transposed weight). */
+export function blockWeights(prefix: string, cfg: BlockConfig, get: (name: string) => tf.Tensor2D): BlockWeights {
+  return {
+    qkvProj: cfg.mlpT ? null : get(`${prefix}.self_attn.qkv_proj.weight`),
+    oProj: cfg.mlpT ? null : get(`${prefix}.self_attn.o_proj.weight`),
+    mlpTGateUp: cfg.mlpT ? get(`${prefix}.mlp_t.gate_up_proj.weight`) : null,
+    mlpTDown: cfg.mlpT ? get(`${prefix}.mlp_t.down_proj.weight`) : null,
+    gateUp: get(`${prefix}.mlp.gate_up_proj.weight`),
+    down: get(`${prefix}.mlp.down_proj.weight`),
+  };
+}
+
+/** Runtime shape of a block call. */
+export interface BlockContext {
+  readonly batch: number;
+  readonly seq: number;
+  readonly numHeads: number;
+  readonly eps: number;
+  /** RoPE tables for `pos_encodings: rope`; null otherwise. */
+  readonly rope: RopeTables | null;
+}
+
+/**
+ * One post-norm block on h [B * S, D]: h = RMSNorm(h + Mix(h)); h = RMSNorm(h + SwiGLU(h)), where Mix is
+ * self-attention, or the token-mixing `mlp_t` whose norm is taken over the sequence axis.
+ */
+export function block(h: tf.Tensor2D, w: BlockWeights, ctx: BlockContext): tf.Tensor2D {
+  return tf.tidy(() => {
+    let x: tf.Tensor2D;
+    if (w.mlpTGateUp && w.mlpTDown) {
+      x = tokenMix(h, w.mlpTGateUp, w.mlpTDown, ctx.batch, ctx.seq, ctx.eps);
+    } else if (w.qkvProj && w.oProj) {
+      x = rmsNorm(tf.add(h, attention(h, w.qkvProj, w.oProj, ctx, ctx.rope)), ctx.eps);
+    } else {
+      throw new Error("block: weights have neither self_attn nor mlp_t matrices.");
+    }
+    return rmsNorm(tf.add(x, swiglu(x, w.gateUp, w.down)), ctx.eps);
+  });
+}

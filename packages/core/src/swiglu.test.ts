@@ -1,0 +1,38 @@
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useBackend } from "./backend.js";
+import { swiglu, swigluInnerWidth } from "./swiglu.js";
+import { finiteDiff, maxRelErr, randTensor } from "./test-utils/finite-diff.js";
+
+describe("swiglu", () => {
+  beforeAll(async () => {
+    await useBackend("wasm", { log: null });
+  });
+
+  it("has the official inner widths", () => {
+    expect(swigluInnerWidth(512, 4)).toBe(1536);
+    expect(swigluInnerWidth(97, 4)).toBe(512);
+    expect(swigluInnerWidth(916, 4)).toBe(2560);
+    expect(swigluInnerWidth(64, 4)).toBe(256);
+    expect(swigluInnerWidth(32, 4)).toBe(256);
+    expect(swigluInnerWidth(384, 1)).toBe(256);
+  });
+
+  it("computes down(silu(gate) * up) by hand", () => {
+    // d = 1, inner = 1: gate_up = [[1, 2]] -> gate = x, up = 2x; down = [[3]]. y = 3 * silu(x) * 2x.
+    const x = tf.tensor2d([[1], [-2]]);
+    const y = swiglu(x, tf.tensor2d([[1, 2]]), tf.tensor2d([[3]])).dataSync();
+    const silu = (v: number) => v / (1 + Math.exp(-v));
+    expect(y[0]).toBeCloseTo(3 * silu(1) * 2, 5);
+    expect(y[1]).toBeCloseTo(3 * silu(-2) * -4, 5);
+  });
+
+  it("has the finite-difference gradient in x and both weights", () => {
+    const x = randTensor([3, 4], 1);
+    const gu = randTensor([4, 6], 2);
+    const down = randTensor([3, 4], 3);
+    const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum<tf.Scalar>(tf.sin(swiglu(a as tf.Tensor2D, b as tf.Tensor2D, c as tf.Tensor2D)));
+    const g = tf.grads(f)([x, gu, down]);
+    for (let k = 0; k < 3; k++) expect(maxRelErr(g[k]!.dataSync(), finiteDiff(f, [x, gu, down], k, 1e-2), 5e-2)).toBeLessThan(2e-2);
+  });
+});
