@@ -3,7 +3,8 @@
  * `config/arch/hrm_v1.yaml`). `H_cycles` is T (high-level updates per segment), `L_cycles` is n (low-level updates per
  * high-level update), `halt_max_steps` is N_sup.
  */
-export interface HrmConfig {
+// A type alias, not an interface, so it fits the contract's `Readonly<Record<string, unknown>>` config.
+export type HrmConfig = {
   readonly model: "hrm";
   readonly hidden_size: number;
   readonly num_heads: number;
@@ -30,7 +31,7 @@ export interface HrmConfig {
   readonly halt_max_steps: number;
   /** Chance that a row draws a minimum of U{2..halt_max_steps} segments at a training step. */
   readonly halt_exploration_prob: number;
-}
+};
 
 /** The official HRM defaults (hrm_v1.yaml); vocab_size, seq_len and num_puzzle_identifiers come from the dataset. */
 export const HRM_DEFAULTS = {

@@ -74,7 +74,7 @@ export function hrmEmbed(config: HrmConfig, w: HrmWeights, tokens: Int32Array, p
  */
 export function reasoningModule(blocks: readonly BlockWeights[], hidden: tf.Tensor2D, injection: tf.Tensor2D, ctx: BlockContext): tf.Tensor2D {
   return tf.tidy(() => {
-    let h = tf.add(hidden, injection);
+    let h = tf.add<tf.Tensor2D>(hidden, injection);
     for (const b of blocks) h = block(h, b, ctx);
     return h;
   });
@@ -151,9 +151,9 @@ export function hrmHeads(config: HrmConfig, w: HrmWeights, zH: tf.Tensor2D, batc
     const s = config.seq_len + p;
     const d = config.hidden_size;
     const z3 = tf.reshape(zH, [batch, s, d]);
-    const body = tf.reshape(tf.slice(z3, [0, p, 0], [batch, config.seq_len, d]), [batch * config.seq_len, d]) as tf.Tensor2D;
-    const logits = tf.reshape(linear(body, w.lmHead), [batch, config.seq_len, config.vocab_size]) as tf.Tensor3D;
-    const first = tf.reshape(tf.slice(z3, [0, 0, 0], [batch, 1, d]), [batch, d]) as tf.Tensor2D;
+    const body = tf.reshape<tf.Rank.R2>(tf.slice(z3, [0, p, 0], [batch, config.seq_len, d]), [batch * config.seq_len, d]);
+    const logits = tf.reshape<tf.Rank.R3>(linear(body, w.lmHead), [batch, config.seq_len, config.vocab_size]);
+    const first = tf.reshape<tf.Rank.R2>(tf.slice(z3, [0, 0, 0], [batch, 1, d]), [batch, d]);
     const q = linear(first, w.qHead, w.qBias);
     return { logits, q };
   });

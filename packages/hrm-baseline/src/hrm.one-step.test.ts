@@ -50,7 +50,7 @@ describe("HRM one-step gradient", () => {
           const heads = hrmHeads(cfg, w, out.zH, b);
           const [qHalt, qContinue] = splitQ(heads.q);
           const loss = actLossTerms({ logits: heads.logits, labels: start.current.labels, batch: b, seqLen: cfg.seq_len, qHalt, qContinue, qContinueTarget: target });
-          return tf.div(loss.total, b) as tf.Scalar;
+          return tf.div<tf.Scalar>(loss.total, b);
         },
         [...params.map(([, v]) => v), pre.puzzleRows!],
         undefined,
@@ -58,12 +58,12 @@ describe("HRM one-step gradient", () => {
       );
 
     // The earlier updates replaced by their precomputed outputs, as fresh tensors with no history.
-    const fixed = { zH: tf.tensor(pre.zH.dataSync(), pre.zH.shape) as tf.Tensor2D, zL: tf.tensor(pre.zL.dataSync(), pre.zL.shape) as tf.Tensor2D };
+    const fixed = { zH: tf.tensor<tf.Rank.R2>(pre.zH.dataSync(), pre.zH.shape), zL: tf.tensor<tf.Rank.R2>(pre.zL.dataSync(), pre.zL.shape) };
     const oneStep = gradsOf(fixed, ["L", "H"]);
     // Every update of the segment recorded: what the gradient would be without the approximation.
     const all = segmentSchedule(cfg);
     expect(all).toEqual(["L", "L", "H", "L", "L", "H"]);
-    const start2d = { zH: tf.reshape(start.zH, [b * s, -1]) as tf.Tensor2D, zL: tf.reshape(start.zL, [b * s, -1]) as tf.Tensor2D };
+    const start2d = { zH: tf.reshape<tf.Rank.R2>(start.zH, [b * s, -1]), zL: tf.reshape<tf.Rank.R2>(start.zL, [b * s, -1]) };
     const full = gradsOf(start2d, all);
 
     // Same loss value either way: only the tape differs.
@@ -100,7 +100,7 @@ describe("HRM one-step gradient", () => {
     const a = model.trainStep(model.initialCarry(batch), batch, opts);
     const carry = keepAll(a.carry);
     // The same carry values rebuilt from plain numbers: no tape or history can travel with them.
-    const copy = { ...carry, zH: tf.tensor(carry.zH.dataSync(), carry.zH.shape) as tf.Tensor3D, zL: tf.tensor(carry.zL.dataSync(), carry.zL.shape) as tf.Tensor3D };
+    const copy = { ...carry, zH: tf.tensor<tf.Rank.R3>(carry.zH.dataSync(), carry.zH.shape), zL: tf.tensor<tf.Rank.R3>(carry.zL.dataSync(), carry.zL.shape) };
     const r1 = model.trainStep(carry, batch, opts);
     const r2 = model.trainStep(copy, batch, opts);
     for (const [name, g] of r1.grads) expect(maxAbsDiff(g, r2.grads.get(name)!), name).toBe(0);

@@ -89,10 +89,11 @@ export class Hrm implements RecursiveModel {
     const buffers = new Map<string, tf.Variable>();
     let puzzleEmb: tf.Variable | null = null;
     for (const spec of specs) {
-      const [[name, v]] = createVariables([spec], rng, spec.role === "param");
-      if (spec.role === "param") params.set(name, v);
-      else if (spec.role === "buffer") buffers.set(name, v);
-      else puzzleEmb = v;
+      for (const [name, v] of createVariables([spec], rng, spec.role === "param")) {
+        if (spec.role === "param") params.set(name, v);
+        else if (spec.role === "buffer") buffers.set(name, v);
+        else puzzleEmb = v;
+      }
     }
     this.params = params;
     this.buffers = buffers;
@@ -165,7 +166,7 @@ export class Hrm implements RecursiveModel {
     const states = tf.tidy(() => {
       const w = hrmWeights(this.config, this.params);
       const x = hrmEmbed(this.config, w, current.inputs, puzzleRows, b);
-      const start = { zH: tf.reshape(zH, [b * this.seq, -1]) as tf.Tensor2D, zL: tf.reshape(zL, [b * this.seq, -1]) as tf.Tensor2D };
+      const start = { zH: tf.reshape<tf.Rank.R2>(zH, [b * this.seq, -1]), zL: tf.reshape<tf.Rank.R2>(zL, [b * this.seq, -1]) };
       const out = runUpdates(w, start, x, this.schedule.slice(0, -2), this.blockContext(b));
       return [out.zH, out.zL];
     });
@@ -232,7 +233,7 @@ export class Hrm implements RecursiveModel {
         };
         for (const t of Object.values(kept)) tf.keep(t);
         box.kept = kept;
-        return tf.div(loss.total, options.lossDivisor) as tf.Scalar;
+        return tf.div<tf.Scalar>(loss.total, options.lossDivisor);
       },
       xs,
       undefined,
@@ -301,15 +302,16 @@ export class Hrm implements RecursiveModel {
     const start = beginStep(carry, batch, this.buffer("inner.H_init"), this.buffer("inner.L_init"));
     const b = start.current.size;
     const puzzleRows = this.gatherPuzzleRows(start.current.puzzleIdentifiers);
-    const [zH, zL, logits, qHalt, qContinue] = tf.tidy(() => {
+    type EvalTensors = [tf.Tensor2D, tf.Tensor2D, tf.Tensor3D, tf.Tensor1D, tf.Tensor1D];
+    const [zH, zL, logits, qHalt, qContinue] = tf.tidy((): EvalTensors => {
       const w = hrmWeights(cfg, this.params);
       const x = hrmEmbed(cfg, w, start.current.inputs, puzzleRows, b);
-      const from = { zH: tf.reshape(start.zH, [b * this.seq, -1]) as tf.Tensor2D, zL: tf.reshape(start.zL, [b * this.seq, -1]) as tf.Tensor2D };
+      const from = { zH: tf.reshape<tf.Rank.R2>(start.zH, [b * this.seq, -1]), zL: tf.reshape<tf.Rank.R2>(start.zL, [b * this.seq, -1]) };
       const out = runUpdates(w, from, x, this.schedule, this.blockContext(b));
       const heads = hrmHeads(cfg, w, out.zH, b);
       const [h, c] = splitQ(heads.q);
       return [out.zH, out.zL, heads.logits, h, c];
-    }) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor3D, tf.Tensor1D, tf.Tensor1D];
+    });
     tf.dispose([start.zH, start.zL]);
     puzzleRows?.dispose();
     const loss = actLossTerms({ logits, labels: start.current.labels, batch: b, seqLen: cfg.seq_len, qHalt, qContinue, qContinueTarget: null });
@@ -344,7 +346,7 @@ export class Hrm implements RecursiveModel {
 
   /** [B * S, D] -> [B, S, D], taking ownership of `state`. */
   private toCarryState(state: tf.Tensor2D, b: number): tf.Tensor3D {
-    const out = tf.reshape(state, [b, this.seq, this.config.hidden_size]) as tf.Tensor3D;
+    const out = tf.reshape<tf.Rank.R3>(state, [b, this.seq, this.config.hidden_size]);
     state.dispose();
     return out;
   }
