@@ -67,7 +67,7 @@ const INTEGER_FIELDS = [
 ] as const;
 
 /** Official fields that carry no architecture here (batch size, bf16 compute, loss choice) and are accepted as is. */
-const IGNORED_FIELDS = new Set(["batch_size", "forward_dtype", "name", "loss", "mlp_t", "puzzle_emb_len"]);
+const IGNORED_FIELDS = new Set(["batch_size", "forward_dtype", "name", "loss", "mlp_t", "puzzle_emb_len", "no_ACT_continue"]);
 
 const KNOWN_FIELDS = new Set<string>([
   "model",
@@ -102,6 +102,9 @@ export function resolveHrmConfig(raw: Readonly<Record<string, unknown>>): HrmCon
   if (raw.model !== undefined && raw.model !== "hrm") throw new HrmConfigError("model", '"hrm"', raw.model);
   if (raw.mlp_t !== undefined && raw.mlp_t !== false) {
     throw new HrmConfigError("mlp_t", "false (HRM mixes tokens with attention only)", raw.mlp_t);
+  }
+  if (raw.no_ACT_continue !== undefined && raw.no_ACT_continue !== false) {
+    throw new HrmConfigError("no_ACT_continue", "false or absent (HRM halts when q_halt > q_continue and always trains q_continue)", raw.no_ACT_continue);
   }
   for (const key of REQUIRED) {
     if (raw[key] === undefined) throw new HrmConfigError(key, "a positive integer (it comes from the dataset)", undefined);

@@ -28,6 +28,12 @@ describe("HRM parameter shapes", () => {
 });
 
 describe("resolveHrmConfig", () => {
+  it("accepts what the training app passes (arch with name, dataset shape) and the golden config", () => {
+    const c = resolveHrmConfig({ name: "hrm", H_cycles: 1, no_ACT_continue: false, forward_dtype: "bfloat16", vocab_size: 6, seq_len: 16, num_puzzle_identifiers: 3 });
+    expect(c).toMatchObject({ model: "hrm", H_cycles: 1, L_cycles: 2, vocab_size: 6 });
+    expect(resolveHrmConfig({ hidden_size: 64, puzzle_emb_ndim: 64, puzzle_emb_len: 0, mlp_t: false, vocab_size: 6, seq_len: 16, num_puzzle_identifiers: 3 }).puzzle_emb_len).toBe(1);
+  });
+
   it("fills the official defaults and derives puzzle_emb_len", () => {
     const c = resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1 });
     expect(c).toMatchObject({ hidden_size: 512, num_heads: 8, H_layers: 4, L_layers: 4, H_cycles: 2, L_cycles: 2, puzzle_emb_len: 1, halt_max_steps: 16, halt_exploration_prob: 0.1 });
@@ -42,5 +48,7 @@ describe("resolveHrmConfig", () => {
     expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, hiddenSize: 3 })).toThrow(/"hiddenSize"/);
     expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, puzzle_emb_len: 16 })).toThrow(/"puzzle_emb_len"/);
     expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, model: "trm" })).toThrow(/"model"/);
+    expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, no_ACT_continue: true })).toThrow(/"no_ACT_continue"/);
+    expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, pos_encodings: "none" })).toThrow(/"pos_encodings"/);
   });
 });
