@@ -1,3 +1,141 @@
 #!/usr/bin/env node
-process.stderr.write("bench: no configurations yet.\n");
-process.exitCode = 1;
+import { execSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as tf from "@tensorflow/tfjs";
+import { useBackend } from "@trm/core";
+import { registerNativeMatMul, unregisterNativeMatMul } from "@trm/native-matmul";
+import { parseArgs, USAGE, type BenchArgs } from "./args.js";
+import { ceilingTable, measureCeiling } from "./ceiling.js";
+import { findConfig } from "./configs.js";
+import { benchData } from "./data-bench.js";
+import { measureMatMulPeak } from "./matmul-peak.js";
+import { memorySnapshot } from "./memory.js";
+import { benchModel, createModel, createTrainLoop, randomBatch } from "./model-bench.js";
+import { flopShapeOf } from "./configs.js";
+import { probeMicroBatch } from "./probe.js";
+import { resultFileName, TABLE_HEADER, tableRow, writeJsonAtomic, type RunRecord } from "./report.js";
+
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+const err = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+function commit(): string | null {
+  try {
+    return execSync("git rev-parse --short HEAD", { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Selects the backend and, when asked, the native sgemm matMul; returns the kernel's label for the tables. */
+async function setup(args: BenchArgs): Promise<string> {
+  await useBackend(args.backend, { log: args.probeChild ? null : err });
+  if (!args.native) return args.backend === "wasm" ? "wasm" : args.backend;
+  const r = registerNativeMatMul();
+  if (!r.registered) {
+    err(`native sgemm matMul not used: ${r.reason}`);
+    return args.backend;
+  }
+  return `${args.backend}+sgemm`;
+}
+
+/** The micro-batch probe's child: one training step at --batch, then a JSON line. */
+function probeChild(args: BenchArgs): void {
+  const config = findConfig(args.configs[0] ?? "");
+  const batchSize = args.batch ?? config.batch;
+  const model = createModel(config);
+  const shape = flopShapeOf(config.kind, model.config, batchSize);
+  const loop = createTrainLoop(model, randomBatch(batchSize, shape.seqLen, shape.vocab));
+  loop.step();
+  loop.dispose();
+  model.dispose();
+  const m = memorySnapshot();
+  out(JSON.stringify({ batch: batchSize, ok: true, wasmHeapBytes: m.wasmHeapBytes, peakRssBytes: m.peakRssBytes, detail: "ran" }));
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.help) return out(USAGE);
+  const kernel = await setup(args);
+  if (args.probeChild) return probeChild(args);
+
+  if (args.ceiling) {
+    const rows = [];
+    unregisterNativeMatMul();
+    rows.push(measureCeiling(tf.getBackend(), { warmup: args.warmup, runs: args.runs }));
+    const r = registerNativeMatMul();
+    if (r.registered) rows.push(measureCeiling(`${tf.getBackend()}+sgemm`, { warmup: args.warmup, runs: args.runs }));
+    else err(`native sgemm matMul not measured: ${r.reason}`);
+    if (!args.native) unregisterNativeMatMul();
+    const when = new Date();
+    writeJsonAtomic(path.join(args.outDir, resultFileName("ceiling", args.backend, when)), { commit: commit(), timestamp: when.toISOString(), rows });
+    out(`\n### Ceiling: pure ${tf.getBackend()} vs native sgemm (median of ${args.runs})\n`);
+    out(ceilingTable(rows));
+  }
+
+  const records: RunRecord[] = [];
+  const cli = fileURLToPath(import.meta.url);
+  for (const name of args.configs) {
+    const config = findConfig(name);
+    err(`bench: ${name} ...`);
+    const peak = measureMatMulPeak({ warmup: 1, runs: 5 });
+    const model = benchModel(config, {
+      warmup: args.warmup,
+      runs: args.runs,
+      evalWarmup: args.evalWarmup,
+      evalRuns: args.evalRuns,
+      evalSteps: args.evalSteps,
+      ...(args.batch === null ? {} : { batch: args.batch }),
+    });
+    const microBatch = args.probe
+      ? probeMicroBatch({ cli, config: name, backend: args.backend, native: args.native, start: model.batch, max: args.probeMax, budgetMs: args.probeBudgetSec * 1000 })
+      : null;
+    const when = new Date();
+    const record: RunRecord = {
+      config: name,
+      backend: args.backend,
+      matMulKernel: kernel,
+      commit: commit(),
+      timestamp: when.toISOString(),
+      node: process.version,
+      matMulPeak: peak,
+      model,
+      trainToPeak: model.trainGflops / peak.gflops,
+      evalToPeak: model.evalGflops / peak.gflops,
+      microBatch,
+    };
+    writeJsonAtomic(path.join(args.outDir, resultFileName(name, args.backend, when)), record);
+    records.push(record);
+    err(`  ${tableRow(record)}`);
+    if (!model.numTensorsFlat) {
+      err(`bench: ${name}: numTensors not flat across steps: ${model.numTensorsPerStep.join(", ")}`);
+      process.exitCode = 1;
+    }
+  }
+  if (records.length > 0) {
+    out(`\n### Models (${args.backend}, commit ${records[0]?.commit ?? "?"}, median of ${args.runs} training steps after ${args.warmup} warm-up; ${args.evalRuns} evaluation(s) of ${args.evalSteps} steps)\n`);
+    out(TABLE_HEADER);
+    for (const r of records) out(tableRow(r));
+  }
+
+  if (args.data) {
+    const d = benchData({ sudokuCount: 200, mazeCount: 50, buildDataset: true });
+    writeJsonAtomic(path.join(args.outDir, resultFileName("data", "none", new Date())), d);
+    const f = (x: number | null, unit: string): string => (x === null ? "-" : `${x.toFixed(1)} ${unit}`);
+    out("\n### Data\n");
+    out("| what | rate |\n|---|---|");
+    out(`| unique 9x9 Sudoku | ${f(d.sudokuPerSec, "/s")} |`);
+    out(`| 30x30 mazes | ${f(d.mazePerSec, "/s")} |`);
+    out(`| Sudoku set, 1,000 puzzles x 1,000 augmentations | ${d.sudokuDatasetBuildMs === null ? "-" : `${(d.sudokuDatasetBuildMs / 1000).toFixed(2)} s`} |`);
+    for (const n of d.notes) err(`data: ${n}`);
+  }
+}
+
+main().catch((e: unknown) => {
+  err(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  process.exitCode = 1;
+});

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { parseArgs } from "./args.js";
+
+describe("parseArgs", () => {
+  it("defaults: wasm, all five configurations, median of 3 after 1 warm-up", () => {
+    const a = parseArgs([]);
+    expect(a.backend).toBe("wasm");
+    expect(a.configs).toEqual(["trm-mlp-sudoku", "trm-att-sudoku", "trm-tiny", "hrm-sudoku", "hrm-tiny"]);
+    expect([a.runs, a.warmup, a.evalSteps]).toEqual([3, 1, 16]);
+    expect(a.native).toBe(false);
+  });
+
+  it("reads flags in both spellings", () => {
+    const a = parseArgs(["--backend", "cpu", "--config=trm-tiny,hrm-tiny", "--runs", "5", "--native", "--no-probe", "--batch=8"]);
+    expect(a.backend).toBe("cpu");
+    expect(a.configs).toEqual(["trm-tiny", "hrm-tiny"]);
+    expect(a.runs).toBe(5);
+    expect(a.native).toBe(true);
+    expect(a.probe).toBe(false);
+    expect(a.batch).toBe(8);
+    expect(parseArgs(["--config", "none"]).configs).toEqual([]);
+  });
+
+  it("names the bad value", () => {
+    expect(() => parseArgs(["--backend", "webgl"])).toThrow(/--backend: expected one of wasm, cpu, tensorflow, tensorflow-gpu, got "webgl"/);
+    expect(() => parseArgs(["--config", "trm-huge"])).toThrow(/unknown configuration "trm-huge"/);
+    expect(() => parseArgs(["--runs", "0"])).toThrow(/--runs: expected an integer >= 1, got "0"/);
+    expect(() => parseArgs(["--frobnicate"])).toThrow(/Unknown argument "--frobnicate"/);
+  });
+});

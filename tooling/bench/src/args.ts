@@ -1,0 +1,110 @@
+import { BENCH_CONFIGS } from "./configs.js";
+
+export type BenchBackend = "wasm" | "cpu" | "tensorflow" | "tensorflow-gpu";
+const BACKENDS: readonly BenchBackend[] = ["wasm", "cpu", "tensorflow", "tensorflow-gpu"];
+
+export interface BenchArgs {
+  readonly backend: BenchBackend;
+  /** Configuration names to run, in order; empty runs none. */
+  readonly configs: readonly string[];
+  readonly warmup: number;
+  readonly runs: number;
+  readonly evalWarmup: number;
+  readonly evalRuns: number;
+  readonly evalSteps: number;
+  /** Register the optional native sgemm BatchMatMul for wasm (@trm/native-matmul). */
+  readonly native: boolean;
+  /** Probe the largest micro-batch in child processes. */
+  readonly probe: boolean;
+  readonly probeMax: number;
+  readonly probeBudgetSec: number;
+  /** Time the data generators and the dataset build. */
+  readonly data: boolean;
+  /** Run the ceiling comparison (matMul shapes and a SwiGLU training step, pure wasm vs native sgemm). */
+  readonly ceiling: boolean;
+  readonly outDir: string;
+  /** Internal: one training step at `batch` in this process, JSON on stdout (the micro-batch probe's child). */
+  readonly probeChild: boolean;
+  readonly batch: number | null;
+  readonly help: boolean;
+}
+
+export const USAGE = `Usage: pnpm bench [options]
+  --backend wasm|cpu|tensorflow|tensorflow-gpu   backend (default wasm)
+  --config <name>[,<name>...]                    configurations (default all): ${BENCH_CONFIGS.map((c) => c.name).join(", ")}; "none" for none
+  --runs N --warmup N                            timed / untimed training steps (default 3 / 1)
+  --eval-runs N --eval-warmup N                  timed / untimed full evaluations (default 1 / 0)
+  --eval-steps N                                 supervision steps of one evaluation (default 16)
+  --batch N                                      override the configurations' micro-batch
+  --native                                       run wasm BatchMatMul through native sgemm (@trm/native-matmul)
+  --no-probe                                     skip the largest-micro-batch probe
+  --probe-max N --probe-budget SECONDS           probe cap (default 256) and time budget (default 600)
+  --no-data                                      skip the data generator timings
+  --ceiling                                      compare the pure-wasm and native sgemm matMul on products and a SwiGLU step
+  --out DIR                                      where JSON results go (default bench-results)`;
+
+function intArg(flag: string, value: string | undefined, min: number): number {
+  const n = Number(value);
+  if (value === undefined || !Number.isInteger(n) || n < min) throw new Error(`${flag}: expected an integer >= ${min}, got "${value ?? ""}".`);
+  return n;
+}
+
+export function parseArgs(argv: readonly string[]): BenchArgs {
+  let backend: BenchBackend = "wasm";
+  let configs: string[] = BENCH_CONFIGS.map((c) => c.name);
+  let warmup = 1;
+  let runs = 3;
+  let evalWarmup = 0;
+  let evalRuns = 1;
+  let evalSteps = 16;
+  let native = false;
+  let probe = true;
+  let probeMax = 256;
+  let probeBudgetSec = 600;
+  let data = true;
+  let ceiling = false;
+  let outDir = "bench-results";
+  let probeChild = false;
+  let batch: number | null = null;
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case "--backend": {
+        const v = value();
+        if (!BACKENDS.includes(v as BenchBackend)) throw new Error(`--backend: expected one of ${BACKENDS.join(", ")}, got "${v ?? ""}".`);
+        backend = v as BenchBackend;
+        break;
+      }
+      case "--config": {
+        const v = value() ?? "";
+        configs = v === "none" ? [] : v.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+        for (const c of configs) {
+          if (!BENCH_CONFIGS.some((x) => x.name === c)) {
+            throw new Error(`--config: unknown configuration "${c}", expected one of ${BENCH_CONFIGS.map((x) => x.name).join(", ")}.`);
+          }
+        }
+        break;
+      }
+      case "--runs": runs = intArg(flag, value(), 1); break;
+      case "--warmup": warmup = intArg(flag, value(), 0); break;
+      case "--eval-runs": evalRuns = intArg(flag, value(), 1); break;
+      case "--eval-warmup": evalWarmup = intArg(flag, value(), 0); break;
+      case "--eval-steps": evalSteps = intArg(flag, value(), 1); break;
+      case "--batch": batch = intArg(flag, value(), 1); break;
+      case "--native": native = true; break;
+      case "--no-probe": probe = false; break;
+      case "--probe-max": probeMax = intArg(flag, value(), 1); break;
+      case "--probe-budget": probeBudgetSec = intArg(flag, value(), 1); break;
+      case "--no-data": data = false; break;
+      case "--ceiling": ceiling = true; break;
+      case "--out": outDir = value() ?? outDir; break;
+      case "--probe-child": probeChild = true; break;
+      case "--help": case "-h": help = true; break;
+      default: throw new Error(`Unknown argument "${a}".\n${USAGE}`);
+    }
+  }
+  return { backend, configs, warmup, runs, evalWarmup, evalRuns, evalSteps, native, probe, probeMax, probeBudgetSec, data, ceiling, outDir, probeChild, batch, help };
+}
