@@ -81,3 +81,34 @@ export {
   type MazePuzzle,
 } from "./maze.js";
 export { generateMaze, type GeneratedMaze, type MazeGeneratorOptions } from "./maze-generator.js";
+export {
+  datasetExamples,
+  parseMetadata,
+  readDataset,
+  readIdentifiers,
+  validateDataset,
+  writeDataset,
+  writeIdentifiers,
+  writeJsonFile,
+  type DatasetMetadata,
+  type PuzzleDataset,
+  type Split,
+  type TokenArray,
+} from "./dataset.js";
+export type { EncodeContext, Task, TaskAugmentation, TaskExample, TaskItem } from "./task.js";
+export { getTask, listTasks, registerTask, unregisterTask } from "./registry.js";
+export {
+  DatasetBuilder,
+  buildDataset,
+  holdOutItems,
+  subsampleItems,
+  writeBuiltDataset,
+  type BuildOptions,
+  type BuiltDataset,
+} from "./build.js";
+export { sudokuItems, sudokuTask, buildSudokuDataset, type SudokuDatasetInput } from "./sudoku-task.js";
+export { mazeItems, mazeTask, buildMazeDataset, type MazeDatasetInput } from "./maze-task.js";
+export { arcItems, arcPuzzleInverses, arcTask, buildArcDataset, type ArcDatasetInput, type ArcPuzzleInverse } from "./arc-task.js";
+export { IGNORE_LABEL, type Batch } from "./batch.js";
+export { TrainSampler, type TrainSamplerOptions, type TrainSamplerState } from "./sampler.js";
+export { evalBatches, type EvalBatch } from "./eval-batches.js";

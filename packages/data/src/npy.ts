@@ -72,7 +72,10 @@ export function decodeNpy(bytes: Uint8Array, file = "<buffer>"): Npy {
     throw bad("data", `${need} bytes for shape (${shape.join(", ")}) of ${descr}`, `${bytes.length - dataStart} bytes (trailing data)`);
   }
   if (itemSize === 1) {
-    return { shape, data: bytes.slice(dataStart, dataStart + need), storedDtype: descr };
+    // A plain Uint8Array copy (not a Buffer view of the whole file).
+    const data = new Uint8Array(need);
+    data.set(bytes.subarray(dataStart, dataStart + need));
+    return { shape, data, storedDtype: descr };
   }
   const out = new Int32Array(count);
   if (itemSize === 4) {

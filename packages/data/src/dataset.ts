@@ -1,0 +1,200 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DataError } from "./errors.js";
+import { readNpy, writeNpy, type NpyArray } from "./npy.js";
+
+/** `dataset.json` of one split, with the official (snake_case) field names. */
+export interface DatasetMetadata {
+  pad_id: number;
+  /** Label id that the loader maps to -100 (ignored by the loss); null = none. The official builders use 0 (PAD). */
+  ignore_label_id: number | null;
+  blank_identifier_id: number;
+  vocab_size: number;
+  seq_len: number;
+  num_puzzle_identifiers: number;
+  total_groups: number;
+  mean_puzzle_examples: number;
+  total_puzzles: number;
+  sets: string[];
+}
+
+/** Token arrays: uint8 on disk for every official task (vocab <= 256); int32 for larger vocabularies. */
+export type TokenArray = Uint8Array | Int32Array;
+
+/**
+ * One split in memory, exactly the official arrays (N examples, P puzzles, G groups, L = seq_len):
+ * - `inputs`, `labels`: [N * L] row-major tokens (raw label ids: the ignore id is mapped to -100 only in batches);
+ * - `puzzleIdentifiers`: [P] identifier of each puzzle (0 = blank);
+ * - `puzzleIndices`: [P + 1] example offsets, puzzle p owns examples puzzleIndices[p] .. puzzleIndices[p+1]-1;
+ * - `groupIndices`: [G + 1] puzzle offsets, group g owns puzzles groupIndices[g] .. groupIndices[g+1]-1.
+ */
+export interface PuzzleDataset {
+  metadata: DatasetMetadata;
+  inputs: TokenArray;
+  labels: TokenArray;
+  puzzleIdentifiers: Int32Array;
+  puzzleIndices: Int32Array;
+  groupIndices: Int32Array;
+}
+
+export type Split = "train" | "test";
+
+const FIELDS = ["inputs", "labels", "puzzle_identifiers", "puzzle_indices", "group_indices"] as const;
+
+function writeFileAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+function readJsonFile(file: string): unknown {
+  if (!existsSync(file)) throw new DataError({ file, field: "file", expected: "an existing file", got: "no such file" });
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new DataError({ file, field: "json", expected: "valid JSON", got: (e as Error).message });
+  }
+}
+
+/** Parses `dataset.json`. `total_puzzles` may be missing (HRM's builders omit it): it is then taken from the arrays. */
+export function parseMetadata(raw: unknown, file: string): Omit<DatasetMetadata, "total_puzzles"> & { total_puzzles?: number } {
+  if (typeof raw !== "object" || raw === null) throw new DataError({ file, field: "root", expected: "an object" });
+  const m = raw as Record<string, unknown>;
+  const int = (key: string): number => {
+    const v = m[key];
+    if (typeof v !== "number" || !Number.isInteger(v)) throw new DataError({ file, field: key, expected: "an integer", got: JSON.stringify(v) ?? "nothing" });
+    return v;
+  };
+  const ignore = m.ignore_label_id;
+  if (ignore !== null && (typeof ignore !== "number" || !Number.isInteger(ignore))) {
+    throw new DataError({ file, field: "ignore_label_id", expected: "an integer or null", got: JSON.stringify(ignore) ?? "nothing" });
+  }
+  const mean = m.mean_puzzle_examples;
+  if (typeof mean !== "number") throw new DataError({ file, field: "mean_puzzle_examples", expected: "a number", got: JSON.stringify(mean) ?? "nothing" });
+  const sets = m.sets;
+  if (!Array.isArray(sets) || sets.length !== 1 || typeof sets[0] !== "string") {
+    throw new DataError({ file, field: "sets", expected: 'one set name (e.g. ["all"])', got: JSON.stringify(sets) ?? "nothing" });
+  }
+  return {
+    pad_id: int("pad_id"),
+    ignore_label_id: ignore,
+    blank_identifier_id: int("blank_identifier_id"),
+    vocab_size: int("vocab_size"),
+    seq_len: int("seq_len"),
+    num_puzzle_identifiers: int("num_puzzle_identifiers"),
+    total_groups: int("total_groups"),
+    mean_puzzle_examples: mean,
+    ...(m.total_puzzles === undefined ? {} : { total_puzzles: int("total_puzzles") }),
+    sets: [sets[0]],
+  };
+}
+
+/**
+ * Checks that the arrays agree with each other and with the metadata: shapes, monotone offsets that end at the
+ * array sizes, tokens below vocab_size, identifiers below num_puzzle_identifiers.
+ */
+export function validateDataset(ds: PuzzleDataset, file: string): void {
+  const { metadata: m } = ds;
+  const fail = (field: string, expected: string, got: string): never => {
+    throw new DataError({ file, field, expected, got });
+  };
+  const L = m.seq_len;
+  if (L <= 0) fail("seq_len", "a positive length", String(L));
+  if (ds.inputs.length % L !== 0) fail("inputs", `a multiple of seq_len ${L} tokens`, String(ds.inputs.length));
+  if (ds.labels.length !== ds.inputs.length) fail("labels", `${ds.inputs.length} tokens like inputs`, String(ds.labels.length));
+  const n = ds.inputs.length / L;
+  const p = ds.puzzleIdentifiers.length;
+  const checkOffsets = (name: string, arr: Int32Array, count: number, end: number): void => {
+    if (arr.length !== count + 1) fail(name, `${count + 1} offsets`, String(arr.length));
+    if (arr[0] !== 0) fail(name, "offsets starting at 0", String(arr[0]));
+    for (let i = 1; i < arr.length; i++) if ((arr[i] ?? 0) < (arr[i - 1] ?? 0)) fail(`${name}[${i}]`, "non-decreasing offsets", `${arr[i - 1]} then ${arr[i]}`);
+    if (arr[arr.length - 1] !== end) fail(name, `the last offset to be ${end}`, String(arr[arr.length - 1]));
+  };
+  checkOffsets("puzzle_indices", ds.puzzleIndices, p, n);
+  checkOffsets("group_indices", ds.groupIndices, ds.groupIndices.length - 1, p);
+  if (m.total_groups !== ds.groupIndices.length - 1) fail("total_groups", `${ds.groupIndices.length - 1} (from group_indices)`, String(m.total_groups));
+  for (const [name, arr] of [["inputs", ds.inputs], ["labels", ds.labels]] as const) {
+    for (let i = 0; i < arr.length; i++) {
+      const v = arr[i] ?? 0;
+      if (v < 0 || v >= m.vocab_size) fail(`${name}[${Math.floor(i / L)}][${i % L}]`, `a token id below vocab_size ${m.vocab_size}`, String(v));
+    }
+  }
+  for (let i = 0; i < p; i++) {
+    const v = ds.puzzleIdentifiers[i] ?? 0;
+    if (v < 0 || v >= m.num_puzzle_identifiers) fail(`puzzle_identifiers[${i}]`, `an id below num_puzzle_identifiers ${m.num_puzzle_identifiers}`, String(v));
+  }
+}
+
+/**
+ * Reads `<dir>/<split>/dataset.json` and its `<set>__*.npy` arrays, as written by the official builders or by
+ * `writeDataset`. Everything is checked with `validateDataset` before returning.
+ */
+export function readDataset(dir: string, split: Split): PuzzleDataset {
+  const splitDir = join(dir, split);
+  const metaFile = join(splitDir, "dataset.json");
+  const meta = parseMetadata(readJsonFile(metaFile), metaFile);
+  const set = meta.sets[0] ?? "all";
+  const arrays = Object.fromEntries(
+    FIELDS.map((f) => {
+      const file = join(splitDir, `${set}__${f}.npy`);
+      if (!existsSync(file)) throw new DataError({ file, field: "file", expected: `the ${f} array of ${metaFile}`, got: "no such file" });
+      const npy = readNpy(file);
+      const wantRank = f === "inputs" || f === "labels" ? 2 : 1;
+      if (npy.shape.length !== wantRank) throw new DataError({ file, field: "shape", expected: `${wantRank} dimension(s)`, got: `(${npy.shape.join(", ")})` });
+      if (wantRank === 2 && npy.shape[1] !== meta.seq_len) throw new DataError({ file, field: "shape", expected: `[N, ${meta.seq_len}] (seq_len)`, got: `(${npy.shape.join(", ")})` });
+      if (wantRank === 1 && !(npy.data instanceof Int32Array)) throw new DataError({ file, field: "descr", expected: "an int32 (or int64) index array", got: npy.storedDtype });
+      return [f, npy.data];
+    }),
+  ) as Record<(typeof FIELDS)[number], NpyArray>;
+  const ds: PuzzleDataset = {
+    metadata: { ...meta, total_puzzles: meta.total_puzzles ?? arrays.puzzle_identifiers.length },
+    inputs: arrays.inputs,
+    labels: arrays.labels,
+    puzzleIdentifiers: arrays.puzzle_identifiers as Int32Array,
+    puzzleIndices: arrays.puzzle_indices as Int32Array,
+    groupIndices: arrays.group_indices as Int32Array,
+  };
+  validateDataset(ds, splitDir);
+  return ds;
+}
+
+/**
+ * Writes one split in the official layout. Each file goes through a temporary name and a rename; `dataset.json` is
+ * written last, so a split with a `dataset.json` is complete.
+ */
+export function writeDataset(dir: string, split: Split, ds: PuzzleDataset): void {
+  const splitDir = join(dir, split);
+  validateDataset(ds, splitDir);
+  mkdirSync(splitDir, { recursive: true });
+  const set = ds.metadata.sets[0] ?? "all";
+  const n = ds.inputs.length / ds.metadata.seq_len;
+  writeNpy(join(splitDir, `${set}__inputs.npy`), ds.inputs, [n, ds.metadata.seq_len]);
+  writeNpy(join(splitDir, `${set}__labels.npy`), ds.labels, [n, ds.metadata.seq_len]);
+  writeNpy(join(splitDir, `${set}__puzzle_identifiers.npy`), ds.puzzleIdentifiers, [ds.puzzleIdentifiers.length]);
+  writeNpy(join(splitDir, `${set}__puzzle_indices.npy`), ds.puzzleIndices, [ds.puzzleIndices.length]);
+  writeNpy(join(splitDir, `${set}__group_indices.npy`), ds.groupIndices, [ds.groupIndices.length]);
+  writeFileAtomic(join(splitDir, "dataset.json"), JSON.stringify(ds.metadata));
+}
+
+/** `<dir>/identifiers.json`: puzzle names by identifier, `"<blank>"` at 0. */
+export function readIdentifiers(dir: string): string[] {
+  const file = join(dir, "identifiers.json");
+  const raw = readJsonFile(file);
+  if (!Array.isArray(raw) || raw.some((x) => typeof x !== "string")) throw new DataError({ file, field: "root", expected: "an array of names" });
+  return raw as string[];
+}
+
+export function writeIdentifiers(dir: string, identifiers: readonly string[]): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(join(dir, "identifiers.json"), JSON.stringify(identifiers));
+}
+
+/** Writes any JSON side file (e.g. `test_puzzles.json`) atomically. */
+export function writeJsonFile(file: string, value: unknown): void {
+  writeFileAtomic(file, JSON.stringify(value));
+}
+
+/** Examples in a split (N). */
+export function datasetExamples(ds: PuzzleDataset): number {
+  return ds.inputs.length / ds.metadata.seq_len;
+}

@@ -1,0 +1,95 @@
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
+import { buildDataset, type BuildOptions, type BuiltDataset } from "./build.js";
+import { DataError } from "./errors.js";
+import type { Grid } from "./grid.js";
+import { decodeSudokuGrid, encodeSudokuGrid, loadSudokuFile, validateSudoku, type SudokuPuzzle } from "./sudoku.js";
+import { applySudokuAugmentation, inverseSudokuAugmentation, randomSudokuAugmentation, type SudokuAugmentation } from "./sudoku-augment.js";
+import { isSudokuSize, type SudokuSize } from "./sudoku-box.js";
+import { generateSudoku } from "./sudoku-generator.js";
+import type { Task, TaskItem } from "./task.js";
+
+function sizeOf(g: Grid): SudokuSize {
+  if (g.rows !== g.cols || !isSudokuSize(g.rows)) throw new RangeError(`not a 4x4, 6x6 or 9x9 Sudoku board: ${g.rows}x${g.cols}`);
+  return g.rows;
+}
+
+/** Files of a split: a basename starting with `test` goes to test, any other to train. */
+function splitOfFile(file: string): "train" | "test" {
+  return basename(file).toLowerCase().startsWith("test") ? "test" : "train";
+}
+
+function filesOf(paths: readonly string[], exts: readonly string[]): string[] {
+  return paths.flatMap((p) => {
+    if (!existsSync(p)) throw new DataError({ file: p, field: "path", expected: "an existing file or folder", got: "no such path" });
+    if (!statSync(p).isDirectory()) return [p];
+    return readdirSync(p)
+      .filter((f) => exts.some((e) => f.endsWith(e)))
+      .sort()
+      .map((f) => join(p, f));
+  });
+}
+
+export function sudokuItems(puzzles: readonly SudokuPuzzle[], split: "train" | "test", prefix: string): TaskItem<Grid>[] {
+  return puzzles.map((p, i) => {
+    const ex = [{ question: p.question, answer: p.answer }];
+    return { id: `${prefix}${i}`, train: split === "train" ? ex : [], test: split === "test" ? ex : [] };
+  });
+}
+
+/**
+ * Sudoku (4x4, 6x6, 9x9): tokens value + 1 (0 PAD, 1 blank), vocab n + 2, seqLen n*n. Sources: `.csv` with
+ * `source,question,answer[,rating]` or puzzle lists (`.txt`, solved here); a folder means its `.csv` files. A file
+ * whose name starts with `test` feeds the test split. Augmentation: digits, bands/rows, stacks/columns, transpose
+ * (square boxes only); all puzzle identifiers 0; the test split is not augmented, as the official builder.
+ * Generator spec: `size=4|6|9,train=N,test=N[,minClues=K]`.
+ */
+export const sudokuTask: Task<Grid, SudokuAugmentation> = {
+  name: "sudoku",
+  description: "Sudoku 4x4, 6x6 or 9x9 (Sudoku-Extreme CSV, puzzle lists, or generated)",
+  vocabulary: (board) => ["<pad>", "<blank>", ...Array.from({ length: sizeOf(board) }, (_, i) => String(i + 1))],
+  seqLen: (board) => board.rows * board.cols,
+  load(paths) {
+    return filesOf(paths, [".csv"]).flatMap((file) => sudokuItems(loadSudokuFile(file), splitOfFile(file), `${basename(file)}#`));
+  },
+  generate(params, seed) {
+    const size = Number(params.size ?? "9");
+    if (!isSudokuSize(size)) throw new RangeError(`sudoku generator: size must be 4, 6 or 9, got ${params.size}`);
+    const train = Number(params.train ?? "0");
+    const test = Number(params.test ?? "0");
+    const minClues = params.minClues === undefined ? undefined : Number(params.minClues);
+    const opts = minClues === undefined ? {} : { minClues };
+    return [
+      ...sudokuItems(generateSudoku({ size, count: train, seed, ...opts }), "train", "train#"),
+      ...sudokuItems(generateSudoku({ size, count: test, seed: seed + 1, ...opts }), "test", "test#"),
+    ];
+  },
+  validate(example, where) {
+    validateSudoku({ size: sizeOf(example.question), question: example.question, answer: example.answer }, where);
+  },
+  encode: encodeSudokuGrid,
+  decode: decodeSudokuGrid,
+  augmentation: {
+    random: (item, rng) => randomSudokuAugmentation(sizeOf((item.train[0] ?? item.test[0])?.question ?? { rows: 0, cols: 0, cells: new Uint8Array() }), rng),
+    apply: applySudokuAugmentation,
+    inverse: inverseSudokuAugmentation,
+    name: (a) => `${a.transpose ? "T" : "N"}${a.rows.join("")}_${a.cols.join("")}_${a.digits.slice(1).join("")}`,
+  },
+  augmentSplits: ["train"],
+  dedupe: false,
+  puzzleIdentifiers: "blank",
+};
+
+export interface SudokuDatasetInput extends BuildOptions {
+  readonly train: readonly SudokuPuzzle[];
+  readonly test: readonly SudokuPuzzle[];
+}
+
+/**
+ * The official Sudoku layout from puzzles: each train puzzle is one group of 1 + `augmentations` one-example puzzles
+ * (the original first), each test puzzle one group of one puzzle; all identifiers 0.
+ */
+export function buildSudokuDataset(input: SudokuDatasetInput): BuiltDataset {
+  const items = [...sudokuItems(input.train, "train", "train#"), ...sudokuItems(input.test, "test", "test#")];
+  return buildDataset(sudokuTask, items, input);
+}

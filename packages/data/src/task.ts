@@ -1,0 +1,70 @@
+import type { Split, TokenArray } from "./dataset.js";
+import type { Rng } from "./rng.js";
+
+/** One question/answer pair on a task's own board type B (a Sudoku grid, a maze, an ARC grid...). */
+export interface TaskExample<B> {
+  readonly question: B;
+  readonly answer: B;
+}
+
+/**
+ * One original puzzle, before augmentation: it becomes one group per split it has examples in. `train` and `test`
+ * say where its examples go (an ARC evaluation task has demo pairs in `train` and test pairs in `test`; a Sudoku row
+ * has its single example in one of them).
+ */
+export interface TaskItem<B> {
+  readonly id: string;
+  readonly train: readonly TaskExample<B>[];
+  readonly test: readonly TaskExample<B>[];
+}
+
+/** A family of symmetries of the task, each with its exact inverse. */
+export interface TaskAugmentation<B, A> {
+  /** Draws the augmentation of variant `index` (1-based) of `item`. */
+  random(item: TaskItem<B>, rng: Rng, index: number): A;
+  apply(board: B, aug: A): B;
+  /** The augmentation that undoes `aug`: apply(apply(b, aug), inverse(aug)) equals b. */
+  inverse(aug: A): A;
+  /** Short name of `aug`, appended to the item id to name the variant (`{id}_{name}`). */
+  name(aug: A): string;
+}
+
+/** Encoding context: the split, the build's PRNG, and whether this example must stay un-shifted (ARC translation). */
+export interface EncodeContext {
+  readonly split: Split;
+  readonly rng: Rng;
+  readonly keepOrigin: boolean;
+}
+
+/**
+ * The extension point: everything the dataset builder, the CLI and the evaluator need to know of a puzzle family.
+ * Sudoku, Maze and ARC are Tasks; `registerTask` adds a new one without touching them.
+ */
+export interface Task<B = unknown, A = unknown> {
+  readonly name: string;
+  readonly description: string;
+  /** Token names by id for boards like `board` (id 0 is PAD); its length is vocab_size. */
+  vocabulary(board: B): readonly string[];
+  /** Tokens per example for boards like `board`. */
+  seqLen(board: B): number;
+  /** Reads and validates raw files; throws DataError on the first bad record and returns nothing partial. */
+  load(paths: readonly string[]): TaskItem<B>[];
+  /** Makes puzzles from a spec such as `{ train: "100", test: "10", size: "4" }` (see the task's docs); per seed. */
+  generate?(params: Readonly<Record<string, string>>, seed: number): TaskItem<B>[];
+  /** Throws DataError (naming `where`) if the answer is not a correct answer of the question. */
+  validate(example: TaskExample<B>, where: { file: string; location: string }): void;
+  encode(board: B): TokenArray;
+  decode(tokens: ArrayLike<number>): B;
+  /** Encodes a pair with a random placement (ARC translation); default: `encode` of each side. */
+  encodeExample?(example: TaskExample<B>, context: EncodeContext): { input: TokenArray; label: TokenArray };
+  readonly augmentation?: TaskAugmentation<B, A>;
+  /** Splits whose groups get augmented variants: Sudoku and Maze `["train"]`, ARC both. */
+  readonly augmentSplits: readonly Split[];
+  /** Drop variants identical to one already in the group (tried up to 5x the count asked for, as the ARC builder). */
+  readonly dedupe: boolean;
+  /** `blank`: every puzzle has identifier 0 (Sudoku, Maze); `per-variant`: each variant its own id (ARC). */
+  readonly puzzleIdentifiers: "blank" | "per-variant";
+  /** Extra JSON files to write beside `identifiers.json` (ARC: `test_puzzles.json`). */
+  extraFiles?(items: readonly TaskItem<B>[]): Record<string, unknown>;
+}
+
