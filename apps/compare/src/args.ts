@@ -1,0 +1,102 @@
+import { BACKEND_NAMES, type BackendRequest } from "@trm/core";
+
+/** How long each model trains. Both models get the same one. */
+export type Budget =
+  | { readonly kind: "seconds"; readonly seconds: number }
+  | { readonly kind: "samples"; readonly samples: number };
+
+export interface CompareArgs {
+  readonly task: string;
+  /** A built dataset directory (train/, test/, identifiers.json); null: the embedded generated Sudoku. */
+  readonly data: string | null;
+  /** Null: the default for the dataset (embedded default, or the presets' own length). */
+  readonly budget: Budget | null;
+  readonly trmPreset: string;
+  readonly hrmPreset: string;
+  readonly backend: BackendRequest;
+  readonly out: string;
+  readonly seed: number;
+  /** Test puzzles scored at the end (default: the whole test split). */
+  readonly testLimit: number | null;
+  readonly help: boolean;
+}
+
+export class ArgsError extends Error {
+  override name = "ArgsError";
+}
+
+/** "4m", "2.5m", "90s" (wall clock per model), "20000" or "20k" (training samples × supervision steps per model). */
+export function parseBudget(text: string): Budget {
+  const t = text.trim().toLowerCase();
+  let m = /^(\d+(?:\.\d+)?)\s*(m|min)$/.exec(t);
+  if (m) return { kind: "seconds", seconds: Number(m[1]) * 60 };
+  m = /^(\d+(?:\.\d+)?)\s*s$/.exec(t);
+  if (m) return { kind: "seconds", seconds: Number(m[1]) };
+  m = /^(\d+(?:\.\d+)?)(k?)(?:\s*samples)?$/.exec(t);
+  if (m) {
+    const n = Math.round(Number(m[1]) * (m[2] === "k" ? 1000 : 1));
+    if (n > 0) return { kind: "samples", samples: n };
+  }
+  throw new ArgsError(
+    `--budget: expected minutes ("4m"), seconds ("90s") or training samples ("20000", "20k"), got "${text}"`,
+  );
+}
+
+export function describeBudget(b: Budget): string {
+  return b.kind === "seconds"
+    ? `${b.seconds % 60 === 0 ? `${b.seconds / 60} min` : `${b.seconds} s`} of training per model`
+    : `${b.samples} training samples (sample × supervision steps) per model`;
+}
+
+const FLAGS = ["task", "data", "budget", "trm-preset", "hrm-preset", "backend", "out", "seed", "test-limit"] as const;
+
+/** Parses the command line; errors name the flag and what it expects. */
+export function parseArgs(argv: readonly string[]): CompareArgs {
+  const values = new Map<string, string>();
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? "";
+    if (a === "--help" || a === "-h") {
+      help = true;
+      continue;
+    }
+    if (!a.startsWith("--")) throw new ArgsError(`unexpected argument "${a}" (options start with --; see --help)`);
+    const eq = a.indexOf("=");
+    const name = a.slice(2, eq < 0 ? undefined : eq);
+    if (!(FLAGS as readonly string[]).includes(name)) {
+      throw new ArgsError(`unknown option --${name}; options: ${FLAGS.map((f) => `--${f}`).join(", ")}`);
+    }
+    let value: string | undefined;
+    if (eq >= 0) value = a.slice(eq + 1);
+    else {
+      value = argv[i + 1];
+      i++;
+    }
+    if (value === undefined || value === "") throw new ArgsError(`--${name} needs a value`);
+    values.set(name, value);
+  }
+  const backend = (values.get("backend") ?? "auto") as BackendRequest;
+  if (!BACKEND_NAMES.includes(backend)) {
+    throw new ArgsError(`--backend: expected one of ${BACKEND_NAMES.join(", ")}, got "${backend}"`);
+  }
+  const int = (name: string, fallback: number | null): number | null => {
+    const v = values.get(name);
+    if (v === undefined) return fallback;
+    if (!/^\d+$/.test(v)) throw new ArgsError(`--${name}: expected a non-negative integer, got "${v}"`);
+    return Number(v);
+  };
+  const task = values.get("task") ?? "sudoku";
+  const budget = values.get("budget");
+  return {
+    task,
+    data: values.get("data") ?? null,
+    budget: budget === undefined ? null : parseBudget(budget),
+    trmPreset: values.get("trm-preset") ?? "tiny-trm-sudoku4",
+    hrmPreset: values.get("hrm-preset") ?? "tiny-hrm-sudoku4",
+    backend,
+    out: values.get("out") ?? "runs/compare",
+    seed: int("seed", 0) ?? 0,
+    testLimit: int("test-limit", null),
+    help,
+  };
+}
