@@ -198,3 +198,14 @@ export function writeJsonFile(file: string, value: unknown): void {
 export function datasetExamples(ds: PuzzleDataset): number {
   return ds.inputs.length / ds.metadata.seq_len;
 }
+
+/** The numbers a build reports: groups, puzzles, examples, seqLen, vocab. */
+export function datasetSummary(ds: PuzzleDataset): { groups: number; puzzles: number; examples: number; seqLen: number; vocab: number } {
+  return {
+    groups: ds.groupIndices.length - 1,
+    puzzles: ds.puzzleIdentifiers.length,
+    examples: datasetExamples(ds),
+    seqLen: ds.metadata.seq_len,
+    vocab: ds.metadata.vocab_size,
+  };
+}

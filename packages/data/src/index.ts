@@ -83,6 +83,7 @@ export {
 export { generateMaze, type GeneratedMaze, type MazeGeneratorOptions } from "./maze-generator.js";
 export {
   datasetExamples,
+  datasetSummary,
   parseMetadata,
   readDataset,
   readIdentifiers,
@@ -112,3 +113,4 @@ export { arcItems, arcPuzzleInverses, arcTask, buildArcDataset, type ArcDatasetI
 export { IGNORE_LABEL, type Batch } from "./batch.js";
 export { TrainSampler, type TrainSamplerOptions, type TrainSamplerState } from "./sampler.js";
 export { evalBatches, type EvalBatch } from "./eval-batches.js";
+export { integerParams, parseGenerateSpec } from "./generate-spec.js";

@@ -67,6 +67,7 @@ function carve(side: number, rng: Rng, loops: number): Uint8Array {
 export function generateMaze(options: MazeGeneratorOptions): GeneratedMaze[] {
   const { side, count, seed } = options;
   if (!Number.isInteger(side) || side < 3) throw new RangeError(`generateMaze: side must be an integer >= 3, got ${side}`);
+  if (!Number.isInteger(count) || count < 0) throw new RangeError(`generateMaze: count must be a non-negative integer, got ${count}`);
   const minPath = options.minPath ?? side;
   const loops = options.loops ?? 0.1;
   const rng = createRng(seed);

@@ -4,6 +4,7 @@ import { DIHEDRAL_INVERSE, dihedralTransform, type DihedralId } from "./dihedral
 import { makeGrid, type Grid } from "./grid.js";
 import { MAZE_CHARSET, loadMazeFile, validateMaze, type MazePuzzle } from "./maze.js";
 import { generateMaze } from "./maze-generator.js";
+import { integerParams } from "./generate-spec.js";
 import type { Task, TaskItem } from "./task.js";
 
 export function mazeItems(puzzles: readonly MazePuzzle[], split: "train" | "test", prefix: string): TaskItem<Grid>[] {
@@ -17,7 +18,7 @@ export function mazeItems(puzzles: readonly MazePuzzle[], split: "train" | "test
  * Maze (Maze-Hard layout): `# SGo` -> ids 1-5, PAD 0, vocab 6, seqLen side^2. Sources: CSV files
  * `source,question,answer[,rating]`; a file whose name starts with `test` feeds the test split. Augmentation: the
  * dihedral transforms 1..7 in order (variant k gets id k, as the official `--aug` builds all 8), duplicates of a
- * symmetric maze dropped; train split only; identifiers 0. Generator spec: `side=S,train=N,test=N[,minPath=P,loops=F]`.
+ * symmetric maze dropped; train split only; identifiers 0. Generator spec: `side=S,train=N,test=N[,minPath=P,loops=PERCENT]`.
  */
 export const mazeTask: Task<Grid, DihedralId> = {
   name: "maze",
@@ -28,15 +29,16 @@ export const mazeTask: Task<Grid, DihedralId> = {
     return paths.flatMap((file) => mazeItems(loadMazeFile(file), basename(file).toLowerCase().startsWith("test") ? "test" : "train", `${basename(file)}#`));
   },
   generate(params, seed) {
-    const side = Number(params.side ?? "15");
+    // loops is a fraction in percent here (loops=10 -> 0.1), so every parameter is an integer.
+    const p = integerParams("maze", params, { side: 15, train: 0, test: 0, minPath: undefined, loops: undefined });
     const opts = {
-      side,
-      ...(params.minPath === undefined ? {} : { minPath: Number(params.minPath) }),
-      ...(params.loops === undefined ? {} : { loops: Number(params.loops) }),
+      side: p.side ?? 15,
+      ...(p.minPath === undefined ? {} : { minPath: p.minPath }),
+      ...(p.loops === undefined ? {} : { loops: p.loops / 100 }),
     };
     return [
-      ...mazeItems(generateMaze({ ...opts, count: Number(params.train ?? "0"), seed }), "train", "train#"),
-      ...mazeItems(generateMaze({ ...opts, count: Number(params.test ?? "0"), seed: seed + 1 }), "test", "test#"),
+      ...mazeItems(generateMaze({ ...opts, count: p.train ?? 0, seed }), "train", "train#"),
+      ...mazeItems(generateMaze({ ...opts, count: p.test ?? 0, seed: seed + 1 }), "test", "test#"),
     ];
   },
   validate(example, where) {

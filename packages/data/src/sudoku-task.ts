@@ -7,6 +7,7 @@ import { decodeSudokuGrid, encodeSudokuGrid, loadSudokuFile, validateSudoku, typ
 import { applySudokuAugmentation, inverseSudokuAugmentation, randomSudokuAugmentation, type SudokuAugmentation } from "./sudoku-augment.js";
 import { isSudokuSize, type SudokuSize } from "./sudoku-box.js";
 import { generateSudoku } from "./sudoku-generator.js";
+import { integerParams } from "./generate-spec.js";
 import type { Task, TaskItem } from "./task.js";
 
 function sizeOf(g: Grid): SudokuSize {
@@ -53,15 +54,13 @@ export const sudokuTask: Task<Grid, SudokuAugmentation> = {
     return filesOf(paths, [".csv"]).flatMap((file) => sudokuItems(loadSudokuFile(file), splitOfFile(file), `${basename(file)}#`));
   },
   generate(params, seed) {
-    const size = Number(params.size ?? "9");
-    if (!isSudokuSize(size)) throw new RangeError(`sudoku generator: size must be 4, 6 or 9, got ${params.size}`);
-    const train = Number(params.train ?? "0");
-    const test = Number(params.test ?? "0");
-    const minClues = params.minClues === undefined ? undefined : Number(params.minClues);
-    const opts = minClues === undefined ? {} : { minClues };
+    const p = integerParams("sudoku", params, { size: 9, train: 0, test: 0, minClues: undefined });
+    const size = p.size ?? 9;
+    if (!isSudokuSize(size)) throw new RangeError(`sudoku generator: size must be 4, 6 or 9, got ${size}`);
+    const opts = p.minClues === undefined ? {} : { minClues: p.minClues };
     return [
-      ...sudokuItems(generateSudoku({ size, count: train, seed, ...opts }), "train", "train#"),
-      ...sudokuItems(generateSudoku({ size, count: test, seed: seed + 1, ...opts }), "test", "test#"),
+      ...sudokuItems(generateSudoku({ size, count: p.train ?? 0, seed, ...opts }), "train", "train#"),
+      ...sudokuItems(generateSudoku({ size, count: p.test ?? 0, seed: seed + 1, ...opts }), "test", "test#"),
     ];
   },
   validate(example, where) {
