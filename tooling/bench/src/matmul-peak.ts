@@ -6,6 +6,8 @@ export interface MatMulPeak {
   readonly shape: readonly [number, number, number];
   readonly timing: Timing;
   readonly gflops: number;
+  /** The same per CPU second of this process (steadier on a shared machine for a single-threaded backend). */
+  readonly gflopsCpu: number;
 }
 
 /** The representative product: the SwiGLU gate_up of trm-mlp-sudoku (16 x 97 tokens, 512 -> 2 x 768). */
@@ -32,7 +34,8 @@ export function measureMatMulPeak(options: { warmup: number; runs: number; shape
       { warmup: options.warmup, runs: options.runs },
     );
     const gflops = (reps * 2 * m * k * n) / (timing.medianMs * 1e6);
-    return { shape: [m, k, n], timing, gflops };
+    const gflopsCpu = (reps * 2 * m * k * n) / (timing.cpuMedianMs * 1e6);
+    return { shape: [m, k, n], timing, gflops, gflopsCpu };
   } finally {
     a.dispose();
     b.dispose();

@@ -112,9 +112,12 @@ export interface ModelBenchResult {
   readonly train: Timing;
   readonly trainSamplesPerSec: number;
   readonly trainGflops: number;
+  /** Per CPU second of this process. */
+  readonly trainGflopsCpu: number;
   readonly evalSteps: number;
   readonly eval: Timing;
   readonly evalGflops: number;
+  readonly evalGflopsCpu: number;
   /** tf.memory().numTensors after each counted training step, then after each evaluation. */
   readonly numTensorsPerStep: readonly number[];
   readonly numTensorsFlat: boolean;
@@ -163,9 +166,11 @@ export function benchModel(config: BenchConfig, options: ModelBenchOptions): Mod
       train,
       trainSamplesPerSec: batchSize / (train.medianMs / 1000),
       trainGflops: flops.train / (train.medianMs * 1e6),
+      trainGflopsCpu: flops.train / (train.cpuMedianMs * 1e6),
       evalSteps: options.evalSteps,
       eval: evalTiming,
       evalGflops: (options.evalSteps * flops.evalStep) / (evalTiming.medianMs * 1e6),
+      evalGflopsCpu: (options.evalSteps * flops.evalStep) / (evalTiming.cpuMedianMs * 1e6),
       numTensorsPerStep: counts,
       numTensorsFlat: flat,
       memory: memorySnapshot(),

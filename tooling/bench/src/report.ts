@@ -16,8 +16,12 @@ export interface RunRecord {
   readonly node: string;
   readonly matMulPeak: MatMulPeak;
   readonly model: ModelBenchResult;
+  /** Wall-clock GFLOP/s of the step over the same run's wall-clock matMul peak. */
   readonly trainToPeak: number;
   readonly evalToPeak: number;
+  /** The same ratios from CPU time: on a loaded machine the steadier figure for a single-threaded backend. */
+  readonly trainToPeakCpu: number;
+  readonly evalToPeakCpu: number;
   readonly microBatch: MicroBatchProbe | null;
 }
 
@@ -38,11 +42,11 @@ const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
 const mib = (bytes: number | null): string => (bytes === null ? "-" : (bytes / MiB).toFixed(0));
 
 export const TABLE_HEADER =
-  "| config | kernel | batch | train step ms | samples/s | train GFLOP/s | train/peak | eval (16 steps) s | eval GFLOP/s | eval/peak | matMul peak GFLOP/s | numTensors flat | peak RSS MiB | wasm heap MiB | max micro-batch |\n" +
+  "| config | kernel | batch | train step ms | samples/s | train GFLOP/s | train/peak (wall; cpu) | eval (16 steps) s | eval GFLOP/s | eval/peak (wall; cpu) | matMul peak GFLOP/s | numTensors flat | peak RSS MiB | wasm heap MiB | max micro-batch |\n" +
   "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 
 export function tableRow(r: RunRecord): string {
   const m = r.model;
   const probe = r.microBatch === null ? "-" : r.microBatch.summary;
-  return `| ${r.config} | ${r.matMulKernel} | ${m.batch} | ${f1(m.train.medianMs)} | ${f1(m.trainSamplesPerSec)} | ${f1(m.trainGflops)} | ${pct(r.trainToPeak)} | ${(m.eval.medianMs / 1000).toFixed(2)} | ${f1(m.evalGflops)} | ${pct(r.evalToPeak)} | ${f1(r.matMulPeak.gflops)} | ${m.numTensorsFlat ? `yes (${m.numTensorsPerStep[0] ?? "-"})` : `NO (${m.numTensorsPerStep.join(",")})`} | ${mib(m.memory.peakRssBytes)} | ${mib(m.memory.wasmHeapBytes)} | ${probe} |`;
+  return `| ${r.config} | ${r.matMulKernel} | ${m.batch} | ${f1(m.train.medianMs)} | ${f1(m.trainSamplesPerSec)} | ${f1(m.trainGflops)} | ${pct(r.trainToPeak)}; ${pct(r.trainToPeakCpu)} | ${(m.eval.medianMs / 1000).toFixed(2)} | ${f1(m.evalGflops)} | ${pct(r.evalToPeak)}; ${pct(r.evalToPeakCpu)} | ${f1(r.matMulPeak.gflops)} | ${m.numTensorsFlat ? `yes (${m.numTensorsPerStep[0] ?? "-"})` : `NO (${m.numTensorsPerStep.join(",")})`} | ${mib(m.memory.peakRssBytes)} | ${mib(m.memory.wasmHeapBytes)} | ${probe} |`;
 }

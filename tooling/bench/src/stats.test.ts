@@ -9,7 +9,9 @@ describe("stats", () => {
   });
 
   it("summarize keeps min, max and median", () => {
-    expect(summarize(2, [3, 1, 2])).toEqual({ warmup: 2, samplesMs: [3, 1, 2], medianMs: 2, minMs: 1, maxMs: 3 });
+    expect(summarize(2, [3, 1, 2], [6, 2, 4])).toEqual({
+      warmup: 2, samplesMs: [3, 1, 2], medianMs: 2, minMs: 1, maxMs: 3, cpuSamplesMs: [6, 2, 4], cpuMedianMs: 4,
+    });
   });
 
   it("timeRuns calls warm-up + runs times and counts only the runs", () => {
@@ -20,5 +22,6 @@ describe("stats", () => {
     expect(afters).toBe(5);
     expect(t.samplesMs).toHaveLength(3);
     expect(t.warmup).toBe(2);
+    expect(t.cpuSamplesMs).toHaveLength(3);
   });
 });

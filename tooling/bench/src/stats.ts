@@ -5,6 +5,12 @@ export interface Timing {
   readonly medianMs: number;
   readonly minMs: number;
   readonly maxMs: number;
+  /**
+   * CPU time (user + system) of this process per run, and its median. On a shared machine a single-threaded run's
+   * CPU time is a steadier figure than its wall time; a multi-threaded run uses more CPU than wall time.
+   */
+  readonly cpuSamplesMs: readonly number[];
+  readonly cpuMedianMs: number;
 }
 
 export function median(xs: readonly number[]): number {
@@ -14,8 +20,16 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-export function summarize(warmup: number, samplesMs: readonly number[]): Timing {
-  return { warmup, samplesMs, medianMs: median(samplesMs), minMs: Math.min(...samplesMs), maxMs: Math.max(...samplesMs) };
+export function summarize(warmup: number, samplesMs: readonly number[], cpuSamplesMs: readonly number[] = samplesMs): Timing {
+  return {
+    warmup,
+    samplesMs,
+    medianMs: median(samplesMs),
+    minMs: Math.min(...samplesMs),
+    maxMs: Math.max(...samplesMs),
+    cpuSamplesMs,
+    cpuMedianMs: median(cpuSamplesMs),
+  };
 }
 
 /**
@@ -30,11 +44,15 @@ export function timeRuns(fn: () => void, options: { warmup: number; runs: number
     options.after?.();
   }
   const samples: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < options.runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
     samples.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
     options.after?.();
   }
-  return summarize(options.warmup, samples);
+  return summarize(options.warmup, samples, cpu);
 }
