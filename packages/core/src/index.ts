@@ -17,3 +17,5 @@ export * from "./stablemax.js";
 export * from "./bce.js";
 export * from "./embedding.js";
 export * from "./act.js";
+export * from "./trm-config.js";
+export * from "./trm.js";

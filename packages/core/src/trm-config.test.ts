@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { countTrmParameters, resolveTrmConfig, trmParamLayout } from "./trm-config.js";
+
+const sudoku = { vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1 };
+
+describe("TRM config", () => {
+  it("counts the paper's parameters (puzzle table and init buffers excluded)", () => {
+    expect(countTrmParameters({ ...sudoku })).toBe(6_828_034);
+    expect(countTrmParameters({ ...sudoku, mlp_t: true, pos_encodings: "none" })).toBe(5_028_866);
+    expect(countTrmParameters({ vocab_size: 6, seq_len: 900, num_puzzle_identifiers: 1, mlp_t: true, pos_encodings: "none" })).toBe(18_795_522);
+  });
+
+  it("fills the official defaults and ignores unknown fields", () => {
+    const c = resolveTrmConfig({ ...sudoku, model: "trm", H_layers: 4 });
+    expect(c).toMatchObject({ hidden_size: 512, num_heads: 8, expansion: 4, L_layers: 2, H_cycles: 3, L_cycles: 6, halt_max_steps: 16 });
+    expect(c).toMatchObject({ halt_exploration_prob: 0.1, puzzle_emb_ndim: 512, puzzle_emb_len: 16, mlp_t: false, pos_encodings: "rope", no_ACT_continue: true });
+    const layout = trmParamLayout(c);
+    expect(layout.buffers.map((b) => b.name)).toEqual(["inner.H_init", "inner.L_init"]);
+    expect(layout.puzzleEmb?.shape).toEqual([1, 512]);
+  });
+
+  it("names the bad field", () => {
+    expect(() => resolveTrmConfig({ ...sudoku, H_cycles: 0 })).toThrow(/"H_cycles": expected an integer >= 1, got 0/);
+    expect(() => resolveTrmConfig({ seq_len: 81, num_puzzle_identifiers: 1 })).toThrow(/"vocab_size"/);
+    expect(() => resolveTrmConfig({ ...sudoku, pos_encodings: "alibi" })).toThrow(/"pos_encodings"/);
+  });
+});
