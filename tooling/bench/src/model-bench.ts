@@ -1,25 +1,14 @@
 import * as tf from "@tensorflow/tfjs";
-import * as core from "@trm/core";
-import { disposeCarry, type Batch, type Carry, type RecursiveModel, type StepResult } from "@trm/core";
-import * as hrm from "@trm/hrm-baseline";
+import { createTrm, disposeCarry, type Batch, type Carry, type RecursiveModel, type StepResult } from "@trm/core";
+import { createHrm } from "@trm/hrm-baseline";
 import { AdamATan2 } from "@trm/train";
 import { flopShapeOf, type BenchConfig } from "./configs.js";
 import { stepFlops, type StepFlops } from "./flops.js";
 import { memorySnapshot, type MemorySnapshot } from "./memory.js";
 import { timeRuns, type Timing } from "./stats.js";
 
-type ModelFactory = (config: Readonly<Record<string, unknown>>, options: { seed: number }) => RecursiveModel;
-
-/** createTrm from @trm/core or createHrm from @trm/hrm-baseline, looked up so the bench says clearly when one is missing. */
-function factory(kind: "trm" | "hrm"): ModelFactory {
-  const [pkg, name, mod] = kind === "trm" ? ["@trm/core", "createTrm", core] : ["@trm/hrm-baseline", "createHrm", hrm];
-  const f = (mod as unknown as Record<string, unknown>)[name];
-  if (typeof f !== "function") throw new Error(`${pkg} does not export ${name}: the ${kind} configurations cannot run.`);
-  return f as ModelFactory;
-}
-
 export function createModel(config: BenchConfig, seed = 0): RecursiveModel {
-  return factory(config.kind)(config.model, { seed });
+  return config.kind === "trm" ? createTrm(config.model, { seed }) : createHrm(config.model, { seed });
 }
 
 /** A deterministic batch of random tokens (the speed of a step does not depend on what the tokens say). */
