@@ -79,10 +79,17 @@ export function generateMaze(options: MazeGeneratorOptions): GeneratedMaze[] {
       const grid = makeGrid(side, side, cells);
       const open: number[] = [];
       cells.forEach((v, i) => (v === MAZE_OPEN ? open.push(i) : undefined));
-      const s = open[rng.int(0, open.length)] ?? 0;
-      const dist = mazeDistances(grid, s, (v) => v === MAZE_OPEN);
-      const far: number[] = [];
+      let s = open[rng.int(0, open.length)] ?? 0;
+      let dist = mazeDistances(grid, s, (v) => v === MAZE_OPEN);
+      let far: number[] = [];
       dist.forEach((d, i) => (d >= minPath ? far.push(i) : undefined));
+      if (far.length === 0) {
+        // Too central a start: restart from the cell farthest from it (one sweep towards the maze's diameter).
+        s = dist.reduce((best, d, i) => (d > (dist[best] ?? -1) ? i : best), s);
+        dist = mazeDistances(grid, s, (v) => v === MAZE_OPEN);
+        far = [];
+        dist.forEach((d, i) => (d >= minPath ? far.push(i) : undefined));
+      }
       if (far.length === 0) continue;
       const g = far[rng.int(0, far.length)] ?? 0;
       const question = makeGrid(side, side, cells);
