@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ARC_EOS, decodeArcGrid, encodeArcGrid, loadArcSources, loadArcTaskFile, parseArcTask, type ArcTask } from "./arc.js";
+import { ARC_EOS, decodeArcGrid, encodeArcGrid, findArcGrid, loadArcSources, loadArcTaskFile, parseArcTask, type ArcTask } from "./arc.js";
 import {
   applyArcAugmentation,
   arcPairsHash,
@@ -41,6 +41,18 @@ describe("ARC format", () => {
 
   it("decodes any grid back exactly (property)", () => {
     fc.assert(fc.property(arcGrid, (g) => gridsEqual(decodeArcGrid(encodeArcGrid(g)), g)), { numRuns: 200 });
+  });
+
+  it("translation inverts exactly: findArcGrid recovers grid and offset (property)", () => {
+    const placed = arcGrid.chain((g) => fc.record({ g: fc.constant(g), r: fc.integer({ min: 0, max: 30 - g.rows }), c: fc.integer({ min: 0, max: 30 - g.cols }) }));
+    fc.assert(
+      fc.property(placed, ({ g, r, c }) => {
+        const found = findArcGrid(encodeArcGrid(g, r, c));
+        expect(gridsEqual(found.grid, g)).toBe(true);
+        expect([found.rowOffset, found.colOffset]).toEqual([r, c]);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("rejects ragged grids, colour 10, empty and oversized grids, naming file, task and field", () => {

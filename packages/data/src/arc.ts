@@ -221,3 +221,32 @@ export function decodeArcGrid(tokens: ArrayLike<number>): Grid {
   }
   return { rows: bestRows, cols: bestCols, cells };
 }
+
+/**
+ * Undoes the train-split translation: finds the grid wherever it sits on the board (the bounding box of colour
+ * tokens, which is exactly the pasted grid since every cell, black included, is a colour token) and its offset.
+ */
+export function findArcGrid(tokens: ArrayLike<number>): { grid: Grid; rowOffset: number; colOffset: number } {
+  if (tokens.length !== ARC_SEQ_LEN) throw new RangeError(`findArcGrid: expected ${ARC_SEQ_LEN} tokens, got ${tokens.length}`);
+  let r0 = ARC_MAX_SIDE;
+  let c0 = ARC_MAX_SIDE;
+  let r1 = -1;
+  let c1 = -1;
+  for (let i = 0; i < ARC_SEQ_LEN; i++) {
+    if ((tokens[i] ?? 0) < ARC_COLOUR_OFFSET) continue;
+    const r = Math.floor(i / ARC_MAX_SIDE);
+    const c = i % ARC_MAX_SIDE;
+    r0 = Math.min(r0, r);
+    c0 = Math.min(c0, c);
+    r1 = Math.max(r1, r);
+    c1 = Math.max(c1, c);
+  }
+  if (r1 < 0) return { grid: { rows: 0, cols: 0, cells: new Uint8Array(0) }, rowOffset: 0, colOffset: 0 };
+  const rows = r1 - r0 + 1;
+  const cols = c1 - c0 + 1;
+  const cells = new Uint8Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) cells[r * cols + c] = (tokens[(r0 + r) * ARC_MAX_SIDE + c0 + c] ?? 0) - ARC_COLOUR_OFFSET;
+  }
+  return { grid: { rows, cols, cells }, rowOffset: r0, colOffset: c0 };
+}

@@ -22,6 +22,7 @@ export {
   ARC_VOCAB_SIZE,
   decodeArcGrid,
   encodeArcGrid,
+  findArcGrid,
   isArcEvaluationSubset,
   loadArcKaggle,
   loadArcSources,
