@@ -48,11 +48,11 @@ export function parseSudokuString(text: string, where: { file: string; location:
   }
   const g = makeGrid(n, n);
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i] ?? "";
-    if (blanks && (ch === "." || ch === "0")) continue;
-    const v = ch.charCodeAt(0) - 48;
+    const code = text.charCodeAt(i);
+    if (blanks && (code === 46 || code === 48)) continue; // "." or "0"
+    const v = code - 48;
     if (v < 1 || v > n) {
-      throw new DataError({ ...where, expected: `digits 1-${n}${blanks ? " or a blank (. or 0)" : ""} at cell ${i}`, got: JSON.stringify(ch) });
+      throw new DataError({ ...where, expected: `digits 1-${n}${blanks ? " or a blank (. or 0)" : ""} at cell ${i}`, got: JSON.stringify(text[i]) });
     }
     g.cells[i] = v;
   }
@@ -62,19 +62,22 @@ export function parseSudokuString(text: string, where: { file: string; location:
 /** Why `g` breaks a rule (a repeated digit in a row, column or box), or undefined if no digit repeats. */
 export function sudokuConflict(g: Grid, size: SudokuSize): string | undefined {
   const box = sudokuBox(size);
-  const seen = new Set<string>();
+  // One bit mask per row, column and box: bit v set once digit v is seen there.
+  const rows = new Int32Array(size);
+  const cols = new Int32Array(size);
+  const boxes = new Int32Array(size);
   for (let r = 0; r < size; r++) {
     for (let c = 0; c < size; c++) {
       const v = g.cells[r * size + c] ?? 0;
       if (v === 0) continue;
+      const bit = 1 << v;
       const b = Math.floor(r / box.rows) * (size / box.cols) + Math.floor(c / box.cols);
-      for (const key of [`r${r}:${v}`, `c${c}:${v}`, `b${b}:${v}`]) {
-        if (seen.has(key)) {
-          const unit = key[0] === "r" ? `row ${r + 1}` : key[0] === "c" ? `column ${c + 1}` : `box ${b + 1}`;
-          return `digit ${v} twice in ${unit}`;
-        }
-        seen.add(key);
-      }
+      if ((rows[r] ?? 0) & bit) return `digit ${v} twice in row ${r + 1}`;
+      if ((cols[c] ?? 0) & bit) return `digit ${v} twice in column ${c + 1}`;
+      if ((boxes[b] ?? 0) & bit) return `digit ${v} twice in box ${b + 1}`;
+      rows[r] = (rows[r] ?? 0) | bit;
+      cols[c] = (cols[c] ?? 0) | bit;
+      boxes[b] = (boxes[b] ?? 0) | bit;
     }
   }
   return undefined;
