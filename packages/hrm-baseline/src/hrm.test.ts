@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { createRng, loadCheckpointWeights, readSafetensorsFile, saveModelWeights, useBackend, type Carry } from "@trm/core";
+import { createRng, loadCheckpointWeights, readSafetensorsFile, saveModelWeights, useBackend, type Carry, type RecursiveModel } from "@trm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHrm } from "./hrm.js";
+import { resolveHrmConfig } from "./hrm-config.js";
 import { countHrmParameters } from "./hrm-params.js";
 import { disposeCarry, disposeOutputs, keepAll, TINY_CONFIG, tinyBatch, tinyHrm } from "./test-utils/tiny.js";
 
@@ -23,7 +24,9 @@ describe("Hrm", () => {
   });
 
   it("initialises as the official code: q_head weight 0 and bias -5, zero puzzle table, seeded and reproducible", () => {
-    const a = createHrm(TINY_CONFIG, { seed: 5 });
+    // The factory shape the training app's model registry expects.
+    const factory: (config: Readonly<Record<string, unknown>>, options: { readonly seed: number }) => RecursiveModel = createHrm;
+    const a = factory(TINY_CONFIG, { seed: 5 });
     const b = createHrm(TINY_CONFIG, { seed: 5 });
     const c = createHrm(TINY_CONFIG, { seed: 6 });
     expect(Array.from(a.params.get("inner.q_head.weight")!.dataSync()).every((v) => v === 0)).toBe(true);
@@ -34,8 +37,9 @@ describe("Hrm", () => {
     expect(Array.from(a.params.get(name)!.dataSync())).not.toEqual(Array.from(c.params.get(name)!.dataSync()));
     let count = 0;
     for (const v of a.params.values()) count += v.size;
-    expect(count).toBe(countHrmParameters(a.config));
+    expect(count).toBe(countHrmParameters(resolveHrmConfig(a.config)));
     expect(a.kind).toBe("hrm");
+    expect(a.config).toMatchObject({ ...TINY_CONFIG, model: "hrm", puzzle_emb_len: 1 });
     expect(a.haltMaxSteps).toBe(4);
     for (const m of [a, b, c]) m.dispose();
   });
