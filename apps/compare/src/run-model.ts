@@ -116,7 +116,9 @@ export async function runModel(o: RunModelOptions): Promise<ModelRun> {
     // A budget replaces the preset's length: the schedule then runs long enough never to end before the budget.
     const budgetSteps = o.budget?.kind === "samples" ? Math.ceil(o.budget.samples / G) : null;
     const totalSteps = o.budget === null ? totalStepsFor(config, o.data.train.metadata) : (budgetSteps ?? 1_000_000_000);
-    const evalLimit = config.eval_max_examples ?? null;
+    // Periodic evaluations during training score at most eval_max_examples rows, and never more than the final one.
+    const limits = [config.eval_max_examples, o.testLimit ?? undefined].filter((x): x is number => x !== undefined);
+    const evalLimit = limits.length === 0 ? null : Math.min(...limits);
     const evalBatchSize = config.eval_batch_size ?? G;
     const train: TrainPoint[] = [];
     const tests: TestPoint[] = [];
