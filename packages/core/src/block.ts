@@ -3,7 +3,7 @@ import { attention } from "./attention.js";
 import type { ParamSpec } from "./param-spec.js";
 import { rmsNorm } from "./rms-norm.js";
 import type { RopeTables } from "./rope.js";
-import { swiglu, swigluInnerWidth } from "./swiglu.js";
+import { splitGateUp, swiglu, swigluInnerWidth, type GateUpHalves } from "./swiglu.js";
 import { tokenMix } from "./token-mix.js";
 
 /** Shape of one post-norm block. */
@@ -50,6 +50,23 @@ export interface BlockWeights {
   readonly mlpTDown: tf.Tensor2D | null;
   readonly gateUp: tf.Tensor2D;
   readonly down: tf.Tensor2D;
+  /** Optional pre-split halves of `gateUp` (see {@link splitBlockWeights}); used instead of it when present. */
+  readonly gateUpHalves?: GateUpHalves;
+  /** Optional pre-split halves of `mlpTGateUp`. */
+  readonly mlpTGateUpHalves?: GateUpHalves;
+}
+
+/**
+ * The same weights with both SwiGLU `gate_up` matrices split into halves once, so the n + 1 calls of a step run two
+ * flag-free products each instead of splitting their activations. Call it where the gradient is recorded (inside the
+ * gradient closure) when the weights are differentiated; the halves are new tensors owned by the enclosing tidy.
+ */
+export function splitBlockWeights(w: BlockWeights): BlockWeights {
+  return {
+    ...w,
+    gateUpHalves: splitGateUp(w.gateUp),
+    ...(w.mlpTGateUp ? { mlpTGateUpHalves: splitGateUp(w.mlpTGateUp) } : {}),
+  };
 }
 
 /** Picks a block's [in, out] matrices by official name from `get` (which returns the transposed weight). */
@@ -82,12 +99,12 @@ export function block(h: tf.Tensor2D, w: BlockWeights, ctx: BlockContext): tf.Te
   return tf.tidy(() => {
     let x: tf.Tensor2D;
     if (w.mlpTGateUp && w.mlpTDown) {
-      x = tokenMix(h, w.mlpTGateUp, w.mlpTDown, ctx.batch, ctx.seq, ctx.eps);
+      x = tokenMix(h, w.mlpTGateUpHalves ?? w.mlpTGateUp, w.mlpTDown, ctx.batch, ctx.seq, ctx.eps);
     } else if (w.qkvProj && w.oProj) {
       x = rmsNorm(tf.add(h, attention(h, w.qkvProj, w.oProj, ctx, ctx.rope)), ctx.eps);
     } else {
       throw new Error("block: weights have neither self_attn nor mlp_t matrices.");
     }
-    return rmsNorm(tf.add(x, swiglu(x, w.gateUp, w.down)), ctx.eps);
+    return rmsNorm(tf.add(x, swiglu(x, w.gateUpHalves ?? w.gateUp, w.down)), ctx.eps);
   });
 }

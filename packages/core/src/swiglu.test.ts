@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "./backend.js";
-import { swiglu, swigluInnerWidth } from "./swiglu.js";
+import { splitGateUp, swiglu, swigluInnerWidth } from "./swiglu.js";
 import { finiteDiff, maxRelErr, randTensor } from "./test-utils/finite-diff.js";
 
 describe("swiglu", () => {
@@ -34,5 +34,19 @@ describe("swiglu", () => {
     const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum<tf.Scalar>(tf.sin(swiglu(a as tf.Tensor2D, b as tf.Tensor2D, c as tf.Tensor2D)));
     const g = tf.grads(f)([x, gu, down]);
     for (let k = 0; k < 3; k++) expect(maxRelErr(g[k]!.dataSync(), finiteDiff(f, [x, gu, down], k, 1e-2), 5e-2)).toBeLessThan(2e-2);
+  });
+});
+
+describe("swiglu with pre-split gate_up", () => {
+  it("gives the same value and gradient as the combined matrix", () => {
+    const x = randTensor([3, 4], 11);
+    const gu = randTensor([4, 6], 12);
+    const down = randTensor([3, 4], 13);
+    const combined = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.sin(swiglu(a as tf.Tensor2D, b as tf.Tensor2D, down as tf.Tensor2D))))([x, gu]);
+    const split = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.sin(swiglu(a as tf.Tensor2D, splitGateUp(b as tf.Tensor2D), down as tf.Tensor2D))))([x, gu]);
+    for (let k = 0; k < 2; k++) expect(maxRelErr(split[k]!.dataSync(), combined[k]!.dataSync(), 1e-3)).toBeLessThan(1e-5);
+    expect(Array.from(swiglu(x as tf.Tensor2D, splitGateUp(gu as tf.Tensor2D), down as tf.Tensor2D).dataSync())).toEqual(
+      Array.from(swiglu(x as tf.Tensor2D, gu as tf.Tensor2D, down as tf.Tensor2D).dataSync()),
+    );
   });
 });

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { actLossTerms, beginStep, decideHalting, type ActLoss } from "./act.js";
-import { block, blockWeights, type BlockContext, type BlockWeights } from "./block.js";
+import { block, blockWeights, splitBlockWeights, type BlockContext, type BlockWeights } from "./block.js";
 import { inputEmbedding } from "./embedding.js";
 import { linear, toInOut } from "./linear.js";
 import { noGrad } from "./no-grad.js";
@@ -266,7 +266,7 @@ export class Trm implements RecursiveModel {
   private stepWeights(get: Lookup): StepWeights {
     const cfg = trmBlockConfig(this.cfg);
     const layers: BlockWeights[] = [];
-    for (let i = 0; i < this.cfg.L_layers; i++) layers.push(blockWeights(`inner.L_level.layers.${i}`, cfg, (n) => get(n) as tf.Tensor2D));
+    for (let i = 0; i < this.cfg.L_layers; i++) layers.push(splitBlockWeights(blockWeights(`inner.L_level.layers.${i}`, cfg, (n) => get(n) as tf.Tensor2D)));
     return {
       embed: get("inner.embed_tokens.embedding_weight") as tf.Tensor2D,
       positions: this.cfg.pos_encodings === "learned" ? (get("inner.embed_pos.embedding_weight") as tf.Tensor2D) : null,
