@@ -13,11 +13,14 @@ const linearNoBias = tf.customGrad((x, w, save) => {
   (save as tf.GradSaveFunc)([x2, w2]);
   return {
     value: tf.matMul(x2, w2),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-      const dy2 = dy as tf.Tensor2D;
-      return [tf.matMul(dy2, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy2)];
-    },
+    // tidy: tfjs does not free what a custom gradient creates until the whole backward pass ends, so without it the
+    // transposed copies of x and w of every call would pile up on the heap for the rest of the backward pass.
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const dy2 = dy as tf.Tensor2D;
+        return [tf.matMul(dy2, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy2)];
+      }),
   };
 });
 
