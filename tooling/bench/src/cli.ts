@@ -13,7 +13,7 @@ import { measureMatMulPeak } from "./matmul-peak.js";
 import { memorySnapshot } from "./memory.js";
 import { benchModel, createModel, createTrainLoop, randomBatch } from "./model-bench.js";
 import { flopShapeOf } from "./configs.js";
-import { probeMicroBatch } from "./probe.js";
+import { probeMicroBatch, type ProbeChildResult } from "./probe.js";
 import { resultFileName, TABLE_HEADER, tableRow, writeJsonAtomic, type RunRecord } from "./report.js";
 
 const out = (line: string): void => {
@@ -44,17 +44,24 @@ async function setup(args: BenchArgs): Promise<string> {
 }
 
 /** The micro-batch probe's child: one training step at --batch, then a JSON line. */
-function probeChild(args: BenchArgs): void {
+async function probeChild(args: BenchArgs): Promise<void> {
   const config = findConfig(args.configs[0] ?? "");
   const batchSize = args.batch ?? config.batch;
   const model = createModel(config);
   const shape = flopShapeOf(config.kind, model.config, batchSize);
   const loop = createTrainLoop(model, randomBatch(batchSize, shape.seqLen, shape.vocab));
-  loop.step();
+  // tf.profile reports the peak bytes of live tensors during the step: the heap's real high-water mark, where the
+  // wasm memory size only says how far the heap has grown.
+  const info = await tf.profile(() => {
+    loop.step();
+  });
   loop.dispose();
   model.dispose();
   const m = memorySnapshot();
-  out(JSON.stringify({ batch: batchSize, ok: true, wasmHeapBytes: m.wasmHeapBytes, peakRssBytes: m.peakRssBytes, detail: "ran" }));
+  const result: ProbeChildResult = {
+    batch: batchSize, ok: true, wasmHeapBytes: m.wasmHeapBytes, peakRssBytes: m.peakRssBytes, peakTensorBytes: info.peakBytes, detail: "ran",
+  };
+  out(JSON.stringify(result));
 }
 
 async function main(): Promise<void> {

@@ -7,6 +7,8 @@ export interface ProbeChildResult {
   readonly ok: boolean;
   readonly wasmHeapBytes: number | null;
   readonly peakRssBytes: number;
+  /** Peak bytes of live tensors during the step (tf.profile's peakBytes); null when the step did not run. */
+  readonly peakTensorBytes: number | null;
   readonly detail: string;
 }
 
@@ -49,7 +51,7 @@ export function probeMicroBatch(options: ProbeOptions): MicroBatchProbe {
       result = JSON.parse(line) as ProbeChildResult;
     } else {
       const why = run.error?.message ?? (run.stderr.match(/Aborted\([^)]*\)|RangeError[^\n]*|out of memory[^\n]*/i)?.[0] ?? `exit ${run.status ?? run.signal}`);
-      result = { batch, ok: false, wasmHeapBytes: null, peakRssBytes: 0, detail: why.slice(0, 200) };
+      result = { batch, ok: false, wasmHeapBytes: null, peakRssBytes: 0, peakTensorBytes: null, detail: why.slice(0, 200) };
     }
     tried.push(result);
     if (!result.ok) break;
@@ -59,7 +61,10 @@ export function probeMicroBatch(options: ProbeOptions): MicroBatchProbe {
   const largest = ok.length > 0 ? Math.max(...ok.map((t) => t.batch)) : null;
   const failing = tried.find((t) => !t.ok)?.batch ?? null;
   const best = ok.find((t) => t.batch === largest);
-  const heap = best?.wasmHeapBytes != null ? `, heap ${(best.wasmHeapBytes / MiB).toFixed(0)} MiB` : "";
+  const heap =
+    best?.wasmHeapBytes != null
+      ? `, tensors ${((best.peakTensorBytes ?? 0) / MiB).toFixed(0)} MiB of heap ${(best.wasmHeapBytes / MiB).toFixed(0)} MiB`
+      : "";
   const summary =
     largest === null
       ? `none (${tried[0]?.detail ?? "not run"})`
