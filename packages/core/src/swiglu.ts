@@ -28,12 +28,12 @@ export function splitGateUp(gateUp: tf.Tensor2D): GateUpHalves {
  * Every product is a flag-free 2-D matMul (the wasm fast path); transposes are explicit.
  */
 const swigluFused = tf.customGrad((x, wGate, wUp, wDown, save) => {
-  const [out, g, u] = tf.tidy(() => {
+  const [out, g, u] = tf.tidy((): tf.Tensor2D[] => {
     const gate = tf.matMul(x as tf.Tensor2D, wGate as tf.Tensor2D);
     const up = tf.matMul(x as tf.Tensor2D, wUp as tf.Tensor2D);
-    const h = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up);
+    const h = tf.mul<tf.Tensor2D>(tf.mul(gate, tf.sigmoid(gate)), up);
     return [tf.matMul(h, wDown as tf.Tensor2D), gate, up];
-  });
+  }) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   (save as tf.GradSaveFunc)([x as tf.Tensor, wGate as tf.Tensor, wUp as tf.Tensor, wDown as tf.Tensor, g, u]);
   return {
     value: out,
