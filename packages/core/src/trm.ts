@@ -133,10 +133,9 @@ export class Trm implements RecursiveModel {
       const [zH0, zL0] = tf.tidy(() => {
         const weights = this.stepWeights((n) => w.get(n)!);
         const x = this.embed(cur, weights, rows);
-        let zH = tf.reshape<tf.Rank.R2>(start.zH, [-1, this.cfg.hidden_size]);
-        let zL = tf.reshape<tf.Rank.R2>(start.zL, [-1, this.cfg.hidden_size]);
-        for (let c = 0; c < this.cfg.H_cycles - 1; c++) [zH, zL] = this.cycle(zH, zL, x, weights, b, true);
-        return [zH, zL];
+        const zH = tf.reshape<tf.Rank.R2>(start.zH, [-1, this.cfg.hidden_size]);
+        const zL = tf.reshape<tf.Rank.R2>(start.zL, [-1, this.cfg.hidden_size]);
+        return this.cyclesNoGrad(zH, zL, x, weights, b, this.cfg.H_cycles - 1);
       });
       const inputs = [...this.paramNames.map((n) => w.get(n)!), ...(rows ? [rows] : [])];
       const index = new Map(this.paramNames.map((n, i) => [n, i]));
@@ -194,9 +193,14 @@ export class Trm implements RecursiveModel {
       const w = this.prepareWeights();
       const weights = this.stepWeights((n) => w.get(n)!);
       const x = this.embed(cur, weights, this.gatherPuzzleRows(cur));
-      let zH = tf.reshape<tf.Rank.R2>(start.zH, [-1, this.cfg.hidden_size]);
-      let zL = tf.reshape<tf.Rank.R2>(start.zL, [-1, this.cfg.hidden_size]);
-      for (let c = 0; c < this.cfg.H_cycles; c++) [zH, zL] = this.cycle(zH, zL, x, weights, b, true);
+      const [zH, zL] = this.cyclesNoGrad(
+        tf.reshape<tf.Rank.R2>(start.zH, [-1, this.cfg.hidden_size]),
+        tf.reshape<tf.Rank.R2>(start.zL, [-1, this.cfg.hidden_size]),
+        x,
+        weights,
+        b,
+        this.cfg.H_cycles,
+      );
       const heads = this.heads(zH, weights, b);
       const loss = actLossTerms({ ...heads, labels: cur.labels, batch: b, seqLen: cur.seqLen, qContinueTarget: null });
       for (const t of [heads.logits, heads.qHalt, heads.qContinue, loss.lm, loss.qHalt, loss.qContinue, loss.total, zH, zL]) tf.keep(t);
@@ -314,14 +318,31 @@ export class Trm implements RecursiveModel {
   private cycle(zH: tf.Tensor2D, zL: tf.Tensor2D, x: tf.Tensor2D, w: StepWeights, b: number, tidy: boolean): [tf.Tensor2D, tf.Tensor2D] {
     const ctx = this.context(b);
     const run = (f: () => tf.Tensor2D) => (tidy ? tf.tidy(f) : f());
+    // y + x is the same for all n latent updates of a cycle: add it once.
+    const injection = tf.add<tf.Tensor2D>(zH, x);
     let z = zL;
     for (let i = 0; i < this.cfg.L_cycles; i++) {
       const prev = z;
-      z = run(() => this.net(prev, tf.add(zH, x), w, ctx));
+      z = run(() => this.net(prev, injection, w, ctx));
+      // Without a tape, an old latent is garbage at once (a [B * S, D] state per call would pile up otherwise).
+      if (tidy && prev !== zL) prev.dispose();
     }
     const zLast = z;
     const y = run(() => this.net(zH, zLast, w, ctx));
+    if (tidy) injection.dispose();
     return [y, z];
+  }
+
+  /** `count` cycles without gradient, freeing every intermediate state; the inputs are left alone. */
+  private cyclesNoGrad(zH: tf.Tensor2D, zL: tf.Tensor2D, x: tf.Tensor2D, w: StepWeights, b: number, count: number): [tf.Tensor2D, tf.Tensor2D] {
+    let [h, z] = [zH, zL];
+    for (let c = 0; c < count; c++) {
+      const [nh, nz] = this.cycle(h, z, x, w, b, true);
+      if (h !== zH) h.dispose();
+      if (z !== zL) z.dispose();
+      [h, z] = [nh, nz];
+    }
+    return [h, z];
   }
 
   /** lm_head on y with the prefix dropped; q_head on y[:, 0] -> (halt, continue) logits. */
@@ -343,9 +364,7 @@ export class Trm implements RecursiveModel {
    * states, sigmoid(next q_halt) at the last step, else sigmoid(max(next q_halt, next q_continue)). A constant.
    */
   private continueTarget(zH: tf.Tensor2D, zL: tf.Tensor2D, x: tf.Tensor2D, w: StepWeights, b: number, isLast: Uint8Array): tf.Tensor1D {
-    let h = zH;
-    let z = zL;
-    for (let c = 0; c < this.cfg.H_cycles; c++) [h, z] = this.cycle(h, z, x, w, b, true);
+    const [h] = this.cyclesNoGrad(zH, zL, x, w, b, this.cfg.H_cycles);
     const next = this.heads(h, w, b);
     const last = tf.tensor1d(isLast, "bool");
     return tf.sigmoid(tf.where(last, next.qHalt, tf.maximum(next.qHalt, next.qContinue)));
