@@ -18,8 +18,8 @@ export interface Command {
 /** Sub-commands, loaded lazily so `--help` stays fast. Each file exports `command: Command`. */
 const commands: Record<string, () => Promise<Command>> = {
   "build-data": () => import("./build-data.js").then((m) => m.command),
-  // fit: () => import("./fit.js").then((m) => m.command),
-  // eval: () => import("./eval.js").then((m) => m.command),
+  fit: () => import("./fit.js").then((m) => m.command),
+  eval: () => import("./eval.js").then((m) => m.command),
 };
 
 export async function main(argv: string[]): Promise<number> {

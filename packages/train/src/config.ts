@@ -250,7 +250,7 @@ export async function resolveTrainConfig(options: ResolveConfigOptions, presets:
   if (options.config !== undefined) {
     const preset = presets[options.config];
     if (preset) {
-      base = structuredClone(preset.config) as Record<string, unknown>;
+      base = structuredClone(preset.config);
       source = `preset ${options.config}`;
     } else if (/[./\\]/.test(options.config)) {
       base = await readConfigFile(options.config);

@@ -1,7 +1,6 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "@trm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listCheckpoints } from "./checkpoint.js";

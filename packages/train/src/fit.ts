@@ -443,7 +443,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       samples,
       elapsedSeconds: elapsed(),
       message,
-      checkpoint: (lastCheckpoint as CheckpointRef | null)?.jsonPath ?? null,
+      checkpoint: lastCheckpoint?.jsonPath ?? null,
       lastEval,
     };
   } finally {

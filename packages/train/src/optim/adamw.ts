@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import { AdamMoments, type AdamHyperParams } from "./adam-moments.js";
 
 export interface AdamWOptions extends AdamHyperParams {

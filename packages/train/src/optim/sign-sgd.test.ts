@@ -34,7 +34,7 @@ describe("SparseSignSgd", () => {
   it("names a puzzle id outside the table", () => {
     const table = tf.variable(tf.zeros([2, 3]));
     const opt = new SparseSignSgd(table);
-    const grad = tf.zeros([1, 3]) as tf.Tensor2D;
+    const grad = tf.zeros<tf.Rank.R2>([1, 3]);
     expect(() => opt.step(Int32Array.from([5]), grad, 0.1)).toThrow(/puzzle id 5 is outside the table \(0..1\)/);
     grad.dispose();
     table.dispose();

@@ -37,15 +37,18 @@ export class FakeModel implements RecursiveModel {
         return (s / 2 ** 32 - 0.5) * scale;
       });
     const V = cfg.vocab;
-    this.params = tf.tidy(
-      () =>
-        new Map([
-          ["inner.embed.weight", tf.variable(tf.tensor2d(rand(V * V, 0.2), [V, V]), true)],
-          ["inner.q_head.weight", tf.variable(tf.tensor2d(rand(2 * V, 0.2), [V, 2]), true)],
-          ["inner.q_head.bias", tf.variable(tf.tensor1d([-1, 0]), true)],
-        ]),
-    );
-    this.puzzleEmb = tf.tidy(() => tf.variable(tf.zeros([cfg.numPuzzleIds, V]), false));
+    // The variable keeps the data; the initial tensor is freed.
+    const variable = (t: tf.Tensor, trainable: boolean) => {
+      const v = tf.variable(t, trainable);
+      t.dispose();
+      return v;
+    };
+    this.params = new Map([
+      ["inner.embed.weight", variable(tf.tensor2d(rand(V * V, 0.2), [V, V]), true)],
+      ["inner.q_head.weight", variable(tf.tensor2d(rand(2 * V, 0.2), [V, 2]), true)],
+      ["inner.q_head.bias", variable(tf.tensor1d([-1, 0]), true)],
+    ]);
+    this.puzzleEmb = variable(tf.zeros([cfg.numPuzzleIds, V]), false);
   }
 
   initialCarry(batch: Batch): Carry {
@@ -90,9 +93,9 @@ export class FakeModel implements RecursiveModel {
     const W = this.params.get("inner.embed.weight") as tf.Variable;
     const oneHot = tf.oneHot(tf.tensor1d(current.inputs, "int32"), V).toFloat();
     const tokenLogits = tf.matMul(oneHot, W).reshape([B, L, V]);
-    const logits = tokenLogits.add(rows.reshape([B, 1, V])) as tf.Tensor3D;
-    const pooled = logits.mean(1) as tf.Tensor2D;
-    const q = tf.matMul(pooled, this.params.get("inner.q_head.weight") as tf.Variable).add(this.params.get("inner.q_head.bias") as tf.Variable) as tf.Tensor2D;
+    const logits = tf.add<tf.Tensor3D>(tokenLogits, rows.reshape([B, 1, V]));
+    const pooled = tf.mean<tf.Tensor2D>(logits, 1);
+    const q = tf.add<tf.Tensor2D>(tf.matMul(pooled, this.params.get("inner.q_head.weight") as tf.Variable), this.params.get("inner.q_head.bias") as tf.Variable);
     return { logits, q };
   }
 
@@ -131,7 +134,7 @@ export class FakeModel implements RecursiveModel {
     const target = tf.tensor1d(Float32Array.from(exact));
     // BCE with logits: max(x, 0) - x t + log(1 + exp(-|x|)).
     const bce = qh.relu().sub(qh.mul(target)).add(qh.abs().neg().exp().log1p());
-    return { lm: perRow.sum() as tf.Scalar, qHalt: bce.sum() as tf.Scalar };
+    return { lm: tf.sum<tf.Scalar>(perRow), qHalt: tf.sum<tf.Scalar>(bce) };
   }
 
   trainStep(carry: Carry, batch: Batch, options: TrainStepOptions): TrainStepResult {
@@ -154,7 +157,7 @@ export class FakeModel implements RecursiveModel {
         const t = this.lossTerms(current, f.logits, f.q, scored.exactCorrect);
         lmValue = t.lm.dataSync()[0] ?? NaN;
         qValue = t.qHalt.dataSync()[0] ?? NaN;
-        return t.lm.add(t.qHalt.mul(0.5)).div(options.lossDivisor) as tf.Scalar;
+        return tf.div<tf.Scalar>(t.lm.add(t.qHalt.mul(0.5)), options.lossDivisor);
       }, varList);
       return { grads, outputs: kept as unknown as { logits: tf.Tensor3D; q: tf.Tensor2D } };
     });
@@ -164,8 +167,8 @@ export class FakeModel implements RecursiveModel {
     const paramGrads = new Map<string, tf.Tensor>();
     for (const [name, v] of this.params) paramGrads.set(name, grads[v.name] as tf.Tensor);
 
-    const qHalt = tf.tidy(() => outputs.q.slice([0, 0], [B, 1]).reshape([B])) as tf.Tensor1D;
-    const qContinue = tf.tidy(() => outputs.q.slice([0, 1], [B, 1]).reshape([B])) as tf.Tensor1D;
+    const qHalt = tf.tidy(() => tf.reshape<tf.Rank.R1>(outputs.q.slice([0, 0], [B, 1]), [B]));
+    const qContinue = tf.tidy(() => tf.reshape<tf.Rank.R1>(outputs.q.slice([0, 1], [B, 1]), [B]));
     outputs.q.dispose();
     const qh = qHalt.dataSync();
     const halted = new Uint8Array(B);
@@ -200,8 +203,8 @@ export class FakeModel implements RecursiveModel {
     lm.dispose();
     qh.dispose();
     const scored = this.scores(current, logits);
-    const qHalt = tf.tidy(() => q.slice([0, 0], [B, 1]).reshape([B])) as tf.Tensor1D;
-    const qContinue = tf.tidy(() => q.slice([0, 1], [B, 1]).reshape([B])) as tf.Tensor1D;
+    const qHalt = tf.tidy(() => tf.reshape<tf.Rank.R1>(q.slice([0, 0], [B, 1]), [B]));
+    const qContinue = tf.tidy(() => tf.reshape<tf.Rank.R1>(q.slice([0, 1], [B, 1]), [B]));
     q.dispose();
     const halted = new Uint8Array(B);
     for (let b = 0; b < B; b++) {

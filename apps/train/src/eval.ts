@@ -1,0 +1,153 @@
+import { mkdir } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { loadSafetensors, useBackend, type BackendRequest } from "@trm/core";
+import { evalBatches, readDataset } from "@trm/data";
+import {
+  createModel,
+  evaluate,
+  latestCheckpoint,
+  limitRows,
+  loadEvalWeights,
+  parseTrainConfig,
+  readConfigFile,
+  writeFileAtomic,
+  type EvalSummary,
+} from "@trm/train";
+import type { Command } from "./main.js";
+import { MODELS } from "./models.js";
+
+const HELP = `trm-train eval: evaluate a trained model on the test split
+
+Usage:
+  trm-train eval --run runs/<name> [--data <dir>] [options]
+  trm-train eval --weights <file.safetensors> --config <config.json|yaml> --data <dir> [options]
+
+Options:
+  --run <dir>           a run directory: its config.json and newest checkpoint (EMA weights when present)
+  --weights <file>      a safetensors file with official names (a checkpoint or exported weights)
+  --config <file>       the config the weights were trained with (with --weights)
+  --data <dir>          dataset directory (default: the run's data_path)
+  --steps N             supervision steps (default: the model's halt_max_steps; 16 for the official models)
+  --max-examples N      evaluate on the first N test examples only
+  --batch-size N        rows per batch (default: the config's eval_batch_size or micro/global batch)
+  --out <file.json>     write the summary (accuracy per step, halting) as JSON
+  --predictions <file>  write one JSON line per example: index, puzzle id, predicted tokens, exact
+  --backend <b>         TensorFlow.js backend (default auto)
+`;
+
+function intFlag(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag}: expected a positive integer, got "${text}"`);
+  return n;
+}
+
+function printSummary(s: EvalSummary, weights: string, copy: string): void {
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const lines = [
+    `weights: ${weights} (${copy === "ema" ? "EMA copy" : "trained values"})`,
+    `rows: ${s.rows}`,
+    `exact accuracy: ${pct(s.exact_accuracy)}`,
+    `token accuracy: ${pct(s.accuracy)}`,
+    `mean halting step (first q_halt > 0): ${s.mean_halt_step.toFixed(2)}`,
+    `q_halt accuracy: ${pct(s.q_halt_accuracy)}`,
+    "accuracy after each supervision step (step: exact / token):",
+    ...s.per_step.map((p) => `  ${String(p.step).padStart(2)}: ${pct(p.exact_accuracy)} / ${pct(p.accuracy)}`),
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      run: { type: "string" },
+      weights: { type: "string" },
+      config: { type: "string" },
+      data: { type: "string" },
+      steps: { type: "string" },
+      "max-examples": { type: "string" },
+      "batch-size": { type: "string" },
+      out: { type: "string" },
+      predictions: { type: "string" },
+      backend: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  let configPath: string;
+  let weightsPath: string;
+  if (values.run) {
+    const runDir = resolve(values.run);
+    configPath = values.config ?? join(runDir, "config.json");
+    const ckpt = await latestCheckpoint(join(runDir, "checkpoints"));
+    if (!values.weights && !ckpt) throw new Error(`${runDir}/checkpoints holds no complete checkpoint yet`);
+    weightsPath = values.weights ?? (ckpt?.weightsPath as string);
+  } else {
+    if (!values.weights || !values.config) throw new Error("give --run <dir>, or --weights <file> with --config <file> and --data <dir>");
+    configPath = values.config;
+    weightsPath = values.weights;
+  }
+  const config = parseTrainConfig(await readConfigFile(configPath), configPath);
+  const dataDir = values.data ?? config.data_path;
+  if (!dataDir) throw new Error("--data <dir> is required (the config names no data_path)");
+
+  await useBackend((values.backend ?? "auto") as BackendRequest);
+  const test = readDataset(dataDir, "test");
+  const meta = test.metadata;
+  const model = createModel(MODELS, config.arch, { vocab_size: meta.vocab_size, seq_len: meta.seq_len, num_puzzle_identifiers: meta.num_puzzle_identifiers }, config.seed);
+  try {
+    const tensors = await loadSafetensors(weightsPath);
+    let copy: "ema" | "raw";
+    try {
+      copy = loadEvalWeights(model, tensors, weightsPath);
+    } finally {
+      for (const t of tensors.values()) t.dispose();
+    }
+    const batchSize = intFlag("--batch-size", values["batch-size"]) ?? config.eval_batch_size ?? config.micro_batch_size ?? config.global_batch_size;
+    const maxRows = intFlag("--max-examples", values["max-examples"]);
+    const predictions: string[] = [];
+    let row = 0;
+    const summary = await evaluate(model, limitRows(evalBatches(test, batchSize), maxRows), {
+      steps: intFlag("--steps", values.steps),
+      onPredictions: values.predictions
+        ? (batch, preds, exact, valid) => {
+            const L = batch.seqLen;
+            for (let b = 0; b < valid; b++) {
+              predictions.push(
+                JSON.stringify({ index: row++, puzzle_identifier: batch.puzzleIdentifiers[b], prediction: Array.from(preds.subarray(b * L, (b + 1) * L)), exact: exact[b] === 1 }),
+              );
+            }
+          }
+        : undefined,
+    });
+    printSummary(summary, weightsPath, copy);
+    if (values.out) {
+      await mkdir(dirname(resolve(values.out)), { recursive: true });
+      await writeFileAtomic(resolve(values.out), `${JSON.stringify({ weights: weightsPath, weights_copy: copy, data: dataDir, ...summary }, null, 2)}\n`);
+    }
+    if (values.predictions) {
+      await mkdir(dirname(resolve(values.predictions)), { recursive: true });
+      await writeFileAtomic(resolve(values.predictions), predictions.map((l) => `${l}\n`).join(""));
+    }
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}
+
+export const command: Command = {
+  async run(argv) {
+    try {
+      return await run(argv);
+    } catch (e) {
+      process.stderr.write(`trm-train eval: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 2;
+    }
+  },
+};

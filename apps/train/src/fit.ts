@@ -1,0 +1,158 @@
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { useBackend, type BackendRequest } from "@trm/core";
+import { evalBatches, readDataset, TrainSampler } from "@trm/data";
+import {
+  createModel,
+  createProgressReporter,
+  evalEverySteps,
+  fit,
+  limitRows,
+  PRESETS,
+  readConfigFile,
+  resolveTrainConfig,
+  totalStepsFor,
+  type FitEvent,
+} from "@trm/train";
+import type { Command } from "./main.js";
+import { MODELS } from "./models.js";
+
+const HELP = `trm-train fit: train TRM or HRM with the official procedure
+
+Usage:
+  trm-train fit --task <t> --data <dir> --model trm|hrm [--config <file.yaml|preset>] [--set key=value ...]
+                --out runs/<name> [--resume] [--backend auto|wasm|cpu|tensorflow|tensorflow-gpu]
+                [--max-steps N] [--max-seconds S] [--max-samples N] [--quiet]
+
+Options:
+  --task <t>         the task the data was built for (sudoku, maze, arc); recorded in the run
+  --data <dir>       dataset directory with train/ and test/ (trm-train build-data writes one)
+  --model trm|hrm    the architecture (sets arch.name)
+  --config <c>       a YAML/JSON config file or a preset: ${Object.keys(PRESETS).join(", ")}
+  --set key=value    override one config key, e.g. --set lr=3e-4 --set arch.L_cycles=4 (repeatable)
+  --out <dir>        run directory: config.json, metrics.jsonl, checkpoints/
+  --resume           continue from the newest complete checkpoint in --out (its config.json is the base config)
+  --backend <b>      TensorFlow.js backend (default auto: the fastest that loads)
+  --max-steps N      stop after N optimiser steps in total (budget; the schedule still follows the config)
+  --max-seconds S    stop after S seconds of training
+  --max-samples N    stop after N training rows in total
+  --quiet            no progress output
+Ctrl-C stops after the current step and writes a checkpoint; a second Ctrl-C exits at once.
+`;
+
+function positiveNumber(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag}: expected a positive number, got "${text}"`);
+  return n;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      task: { type: "string" },
+      data: { type: "string" },
+      model: { type: "string" },
+      config: { type: "string" },
+      set: { type: "string", multiple: true },
+      out: { type: "string" },
+      resume: { type: "boolean" },
+      backend: { type: "string" },
+      "max-steps": { type: "string" },
+      "max-seconds": { type: "string" },
+      "max-samples": { type: "string" },
+      quiet: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (!values.out) throw new Error("--out <run dir> is required");
+  const runDir = resolve(values.out);
+  let configSource = values.config;
+  if (values.resume && configSource === undefined) {
+    // A resumed run starts from the config it saved.
+    configSource = resolve(runDir, "config.json");
+    await readConfigFile(configSource);
+  }
+  const patch: Record<string, unknown> = {};
+  if (values.task) patch.task = values.task;
+  if (values.data) patch.data_path = resolve(values.data);
+  if (values.model) patch.arch = { name: values.model };
+  const config = await resolveTrainConfig({ config: configSource, sets: values.set ?? [], patch }, PRESETS);
+  if (!config.data_path) throw new Error("--data <dir> is required");
+
+  await useBackend((values.backend ?? "auto") as BackendRequest);
+  const train = readDataset(config.data_path, "train");
+  const test = readDataset(config.data_path, "test");
+  const meta = train.metadata;
+  const model = createModel(MODELS, config.arch, { vocab_size: meta.vocab_size, seq_len: meta.seq_len, num_puzzle_identifiers: meta.num_puzzle_identifiers }, config.seed);
+  const totalSteps = totalStepsFor(config, meta);
+  const stepsPerEpoch = (meta.total_groups * meta.mean_puzzle_examples) / config.global_batch_size;
+  const evalBatchSize = config.eval_batch_size ?? config.micro_batch_size ?? config.global_batch_size;
+
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write("\nstopping after this step (Ctrl-C again to exit now)\n");
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  const report = values.quiet ? null : createProgressReporter();
+  const log = (e: FitEvent) => {
+    if (report) report(e);
+    else if (e.type === "checkpoint-failed" || e.type === "stop") process.stderr.write(`${JSON.stringify(e)}\n`);
+  };
+  process.stderr.write(
+    `${model.kind}: ${[...model.params.values()].reduce((n, v) => n + v.size, 0).toLocaleString("en-US")} parameters; ` +
+      `${totalSteps} steps of ${config.global_batch_size} rows (micro-batch ${config.micro_batch_size ?? config.global_batch_size}); ` +
+      `eval every ${evalEverySteps(config, stepsPerEpoch) ?? "-"} steps on ${config.eval_max_examples ?? "all"} test rows\n`,
+  );
+  try {
+    const result = await fit({
+      model,
+      config,
+      totalSteps,
+      stepsPerEpoch,
+      createSampler: (o, state) => (state === undefined ? new TrainSampler(train, o) : TrainSampler.restore(train, o, state)),
+      evalBatches: () => limitRows(evalBatches(test, evalBatchSize), config.eval_max_examples),
+      runDir,
+      resume: values.resume ?? false,
+      signal: controller.signal,
+      onEvent: log,
+      budget: {
+        maxSteps: positiveNumber("--max-steps", values["max-steps"]),
+        maxSeconds: positiveNumber("--max-seconds", values["max-seconds"]),
+        maxSamples: positiveNumber("--max-samples", values["max-samples"]),
+      },
+    });
+    if (result.status === "diverged") {
+      process.stderr.write(`trm-train fit: ${result.message}\n`);
+      return 1;
+    }
+    if (result.lastEval) {
+      process.stdout.write(
+        `step ${result.step}: test exact accuracy ${(100 * result.lastEval.exact_accuracy).toFixed(2)}%, token accuracy ${(100 * result.lastEval.accuracy).toFixed(2)}% (${result.lastEval.rows} rows)\n`,
+      );
+    }
+    return result.status === "aborted" ? 130 : 0;
+  } finally {
+    process.off("SIGINT", onSigint);
+    model.dispose();
+  }
+}
+
+export const command: Command = {
+  async run(argv) {
+    try {
+      return await run(argv);
+    } catch (e) {
+      process.stderr.write(`trm-train fit: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 2;
+    }
+  },
+};

@@ -1,0 +1,10 @@
+// The model factories this command line offers, keyed by `arch.name`. @trm/train never imports a model package:
+// the application wires them here.
+import { createTrm } from "@trm/core";
+import { createHrm } from "@trm/hrm-baseline";
+import type { ModelRegistry } from "@trm/train";
+
+export const MODELS: ModelRegistry = {
+  trm: (arch, data, { seed }) => createTrm({ ...arch, ...data }, { seed }),
+  hrm: (arch, data, { seed }) => createHrm({ ...arch, ...data }, { seed }),
+};
