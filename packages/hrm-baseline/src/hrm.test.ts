@@ -177,6 +177,24 @@ describe("Hrm", () => {
     });
   });
 
+  it("trains without a puzzle table and with learned positions (official `pos_encodings: learned`)", () => {
+    const model = createHrm({ ...TINY_CONFIG, puzzle_emb_ndim: 0, pos_encodings: "learned" }, { seed: 2 });
+    expect(model.puzzleEmb).toBeNull();
+    expect(model.params.get("inner.embed_pos.embedding_weight")!.shape).toEqual([6, 16]);
+    const batch = tinyBatch();
+    const r = model.trainStep(model.initialCarry(batch), batch, { rng: () => 0.5, lossDivisor: batch.size });
+    expect(r.puzzleEmbGrad).toBeNull();
+    expect(r.carry.zH.shape).toEqual([3, 6, 16]);
+    expect(r.outputs.logits.shape).toEqual([3, 6, 5]);
+    expect(new Set(r.grads.keys())).toEqual(new Set(model.params.keys()));
+    const posGrad = r.grads.get("inner.embed_pos.embedding_weight")!;
+    expect(tf.tidy(() => tf.sum(tf.abs(posGrad)).dataSync()[0]!)).toBeGreaterThan(0);
+    expect(Number.isFinite(r.losses.total)).toBe(true);
+    disposeOutputs(r);
+    disposeCarry(r.carry);
+    model.dispose();
+  });
+
   it("names bad input: wrong sequence length, unknown puzzle id, disposed model", () => {
     const model = tinyHrm();
     const batch = tinyBatch();
