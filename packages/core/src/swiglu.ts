@@ -28,7 +28,7 @@ export function splitGateUp(gateUp: tf.Tensor2D): GateUpHalves {
  * Every product is a flag-free 2-D matMul (the wasm fast path); transposes are explicit.
  */
 const swigluFused = tf.customGrad((x, wGate, wUp, wDown, save) => {
-  const [out, g, u] = tf.tidy((): tf.Tensor2D[] => {
+  const [out, g, u] = tf.tidy((): tf.Tensor[] => {
     const gate = tf.matMul(x as tf.Tensor2D, wGate as tf.Tensor2D);
     const up = tf.matMul(x as tf.Tensor2D, wUp as tf.Tensor2D);
     const h = tf.mul<tf.Tensor2D>(tf.mul(gate, tf.sigmoid(gate)), up);
