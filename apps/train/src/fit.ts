@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { useBackend, type BackendRequest } from "@trm/core";
-import { evalBatches, readDataset, TrainSampler } from "@trm/data";
+import { evalBatches, readDataset, TrainSampler, type TrainSamplerState } from "@trm/data";
 import {
   createModel,
   createProgressReporter,
@@ -118,7 +118,7 @@ async function run(argv: string[]): Promise<number> {
       config,
       totalSteps,
       stepsPerEpoch,
-      createSampler: (o, state) => (state === undefined ? new TrainSampler(train, o) : TrainSampler.restore(train, o, state)),
+      createSampler: (o, state) => (state === undefined ? new TrainSampler(train, o) : TrainSampler.restore(train, o, state as TrainSamplerState)),
       evalBatches: () => limitRows(evalBatches(test, evalBatchSize), config.eval_max_examples),
       runDir,
       resume: values.resume ?? false,

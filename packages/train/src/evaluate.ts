@@ -36,7 +36,10 @@ export interface EvaluateOptions {
  */
 export async function evaluate(model: RecursiveModel, batches: Iterable<EvalBatch> | AsyncIterable<EvalBatch>, options: EvaluateOptions = {}): Promise<EvalSummary> {
   const steps = options.steps ?? model.haltMaxSteps;
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`evaluate: steps must be a positive integer, got ${steps}.`);
+  // Past halt_max_steps every slot has halted and the next step would restart it from the batch.
+  if (!Number.isInteger(steps) || steps < 1 || steps > model.haltMaxSteps) {
+    throw new Error(`evaluate: steps must be an integer in 1..${model.haltMaxSteps} (halt_max_steps), got ${steps}.`);
+  }
   const acc = new Float64Array(steps);
   const exact = new Float64Array(steps);
   let rows = 0;
