@@ -50,19 +50,22 @@ describe("attention", () => {
   const qkv = randTensor([d, 3 * d], 2, 0.5) as tf.Tensor2D;
   const o = randTensor([d, d], 3, 0.5) as tf.Tensor2D;
 
-  it("matches a plain-loop non-causal MHA with RoPE", () => {
-    const rope = ropeTables(d / nh, s + 3, 10000);
-    const y = attention(h, qkv, o, { batch: b, seq: s, numHeads: nh }, rope).dataSync();
-    const ref = reference(h.dataSync() as Float32Array, qkv.dataSync() as Float32Array, o.dataSync() as Float32Array, b, s, d, nh, rope.cos.dataSync() as Float32Array, rope.sin.dataSync() as Float32Array);
-    for (let i = 0; i < ref.length; i++) expect(y[i]).toBeCloseTo(ref[i]!, 4);
-  });
+  for (const perHeadProducts of [false, true]) {
+    const mode = perHeadProducts ? "per-head 2-D products" : "batched products";
+    it(`matches a plain-loop non-causal MHA with RoPE (${mode})`, () => {
+      const rope = ropeTables(d / nh, s + 3, 10000);
+      const y = attention(h, qkv, o, { batch: b, seq: s, numHeads: nh, perHeadProducts }, rope).dataSync();
+      const ref = reference(h.dataSync() as Float32Array, qkv.dataSync() as Float32Array, o.dataSync() as Float32Array, b, s, d, nh, rope.cos.dataSync() as Float32Array, rope.sin.dataSync() as Float32Array);
+      for (let i = 0; i < ref.length; i++) expect(y[i]).toBeCloseTo(ref[i]!, 4);
+    });
 
-  it("has the finite-difference gradient", () => {
-    const rope = ropeTables(d / nh, s, 10000);
-    const c = randTensor([b * s, d], 9);
-    const f = (x: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor) =>
-      tf.sum<tf.Scalar>(tf.mul(attention(x as tf.Tensor2D, w1 as tf.Tensor2D, w2 as tf.Tensor2D, { batch: b, seq: s, numHeads: nh }, rope), c));
-    const g = tf.grads(f)([h, qkv, o]);
-    for (let k = 0; k < 3; k++) expect(maxRelErr(g[k]!.dataSync(), finiteDiff(f, [h, qkv, o], k, 1e-2), 1e-1)).toBeLessThan(3e-2);
-  });
+    it(`has the finite-difference gradient (${mode})`, () => {
+      const rope = ropeTables(d / nh, s, 10000);
+      const c = randTensor([b * s, d], 9);
+      const f = (x: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor) =>
+        tf.sum<tf.Scalar>(tf.mul(attention(x as tf.Tensor2D, w1 as tf.Tensor2D, w2 as tf.Tensor2D, { batch: b, seq: s, numHeads: nh, perHeadProducts }, rope), c));
+      const g = tf.grads(f)([h, qkv, o]);
+      for (let k = 0; k < 3; k++) expect(maxRelErr(g[k]!.dataSync(), finiteDiff(f, [h, qkv, o], k, 1e-2, 24), 1e-1)).toBeLessThan(3e-2);
+    });
+  }
 });
