@@ -40,7 +40,9 @@ export function createVariables(specs: readonly ParamSpec[], rng: Rng, trainable
   for (const spec of specs) {
     // tfjs variable names are global and must be unique, so the official name lives in the map key only: two models
     // (or a model and its EMA copy) can then coexist.
-    const init = tf.tensor(initialValues(spec, rng), [...spec.shape], "float32");
+    // Constants are filled by the backend: the ARC puzzle table (~876k x 512 zeros) never exists as a JS array.
+    const init =
+      spec.init.kind === "constant" ? tf.fill([...spec.shape], spec.init.value, "float32") : tf.tensor(initialValues(spec, rng), [...spec.shape], "float32");
     out.set(spec.name, tf.variable(init, trainable));
     init.dispose();
   }
