@@ -12,6 +12,8 @@ describe("swiglu", () => {
   it("has the official inner widths", () => {
     expect(swigluInnerWidth(512, 4)).toBe(1536);
     expect(swigluInnerWidth(97, 4)).toBe(512);
+    // 0.75 * 513 * 2/3 = 256.5: Python rounds the half to even (256), so the width stays 256, not 512.
+    expect(swigluInnerWidth(513, 0.75)).toBe(256);
     expect(swigluInnerWidth(916, 4)).toBe(2560);
     expect(swigluInnerWidth(64, 4)).toBe(256);
     expect(swigluInnerWidth(32, 4)).toBe(256);

@@ -5,7 +5,10 @@ import * as tf from "@tensorflow/tfjs";
  * 1536 for d = 512, expansion 4; 512 for the Sudoku token mixer (d = 97); 2560 for 900-token grids (d = 916).
  */
 export function swigluInnerWidth(d: number, expansion: number): number {
-  const inner = Math.round((expansion * d * 2) / 3);
+  // Python's round(): halves go to the even neighbour, as in the official `_find_multiple(round(...), 256)`.
+  const exact = (expansion * d * 2) / 3;
+  const floor = Math.floor(exact);
+  const inner = exact - floor === 0.5 ? (floor % 2 === 0 ? floor : floor + 1) : Math.round(exact);
   return Math.ceil(inner / 256) * 256;
 }
 
