@@ -18,6 +18,8 @@ export interface CompareArgs {
   readonly seed: number;
   /** Test puzzles scored at the end (default: the whole test split). */
   readonly testLimit: number | null;
+  /** `key=value` overrides applied to both models' training configs (after the preset). */
+  readonly sets: readonly string[];
   readonly help: boolean;
 }
 
@@ -48,11 +50,12 @@ export function describeBudget(b: Budget): string {
     : `${b.samples} training samples (sample × supervision steps) per model`;
 }
 
-const FLAGS = ["task", "data", "budget", "trm-preset", "hrm-preset", "backend", "out", "seed", "test-limit"] as const;
+const FLAGS = ["task", "data", "budget", "trm-preset", "hrm-preset", "backend", "out", "seed", "test-limit", "set"] as const;
 
 /** Parses the command line; errors name the flag and what it expects. */
 export function parseArgs(argv: readonly string[]): CompareArgs {
   const values = new Map<string, string>();
+  const sets: string[] = [];
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? "";
@@ -73,7 +76,10 @@ export function parseArgs(argv: readonly string[]): CompareArgs {
       i++;
     }
     if (value === undefined || value === "") throw new ArgsError(`--${name} needs a value`);
-    values.set(name, value);
+    if (name === "set") {
+      if (!/^[A-Za-z_][\w.]*=/.test(value)) throw new ArgsError(`--set: expected key=value (e.g. lr=1e-3, arch.halt_max_steps=16), got "${value}"`);
+      sets.push(value);
+    } else values.set(name, value);
   }
   const backend = (values.get("backend") ?? "auto") as BackendRequest;
   if (!BACKEND_NAMES.includes(backend)) {
@@ -97,6 +103,7 @@ export function parseArgs(argv: readonly string[]): CompareArgs {
     out: values.get("out") ?? "runs/compare",
     seed: int("seed", 0) ?? 0,
     testLimit: int("test-limit", null),
+    sets,
     help,
   };
 }

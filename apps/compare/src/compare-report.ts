@@ -46,11 +46,12 @@ export function formatTable(runs: readonly ModelRun[]): string {
     ["peak tensor memory", ...s.map((x) => formatBytes(x.peakMemoryBytes))],
     ["test puzzles", ...runs.map((r) => String(r.evaluation.rows))],
   ];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
+  const header = rows[0] ?? [""];
+  const widths = header.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
   const line = (r: readonly string[]) =>
     r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join("   ");
   const sep = widths.map((w) => "-".repeat(w)).join("   ");
-  return [line(rows[0]), sep, ...rows.slice(1).map(line)].join("\n");
+  return [line(header), sep, ...rows.slice(1).map(line)].join("\n");
 }
 
 /** Decodes a row of tokens into a board the report can draw, per task; null when the task has no picture. */
@@ -165,8 +166,16 @@ export function buildReportInput(runs: readonly ModelRun[], ctx: CompareContext)
     curve: r.evaluation.curve,
     haltingHistogram: r.evaluation.halting.histogram,
   }));
-  const curve = (id: string, title: string, yTitle: string, pick: (r: ModelRun) => { x: number; y: number }[], yFormat?: string): LearningCurve => ({
+  const curve = (
+    id: string,
+    title: string,
+    yTitle: string,
+    pick: (r: ModelRun) => { x: number; y: number }[],
+    yFormat?: string,
+    markers = false,
+  ): LearningCurve => ({
     id,
+    markers,
     title,
     xTitle: "training samples (sample × supervision step)",
     yTitle,
@@ -176,18 +185,19 @@ export function buildReportInput(runs: readonly ModelRun[], ctx: CompareContext)
   const learningCurves: LearningCurve[] = [
     curve("loss", "Training loss", "loss (lm + 0.5 · q)", (r) => smooth(r.train, (p) => p.loss, 120)),
     curve("train-exact", "Training exact accuracy (halted rows)", "exact accuracy", (r) => smooth(r.train, (p) => p.exactAccuracy, 120), ".0%"),
+    curve(
+      "test-exact",
+      "Test exact accuracy during training (EMA weights)",
+      "exact accuracy",
+      (r) => [
+        ...r.tests.map((p) => ({ x: p.samples, y: p.exactAccuracy })),
+        // The final evaluation closes the curve at the last sample trained.
+        ...(r.tests.some((p) => p.samples === r.fit.samples) ? [] : [{ x: r.fit.samples, y: r.evaluation.exactAccuracy }]),
+      ],
+      ".0%",
+      true,
+    ),
   ];
-  if (runs.some((r) => r.tests.length > 0)) {
-    learningCurves.push(
-      curve(
-        "test-exact",
-        "Test exact accuracy during training (EMA weights, subset)",
-        "exact accuracy",
-        (r) => r.tests.map((p) => ({ x: p.samples, y: p.exactAccuracy })),
-        ".0%",
-      ),
-    );
-  }
   const rows = runs[0]?.evaluation.rows ?? 0;
   return {
     title: `${runs.map((r) => r.label).join(" vs ")} on ${ctx.task}`,

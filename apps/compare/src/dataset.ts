@@ -30,6 +30,8 @@ export const DEFAULT_SUDOKU = {
   augmentations: 15,
   /** Held-out test puzzles, none of which is a training original. */
   test: 256,
+  /** Givens kept per puzzle: removal stops here (a minimal 4x4 puzzle has about 4; more givens make it easier). */
+  minClues: Number(process.env.TRM_COMPARE_CLUES ?? 8),
 } as const;
 
 /** Reads a built dataset (`trm-train build-data`), with a clear message when the folder is not one. */
@@ -58,11 +60,11 @@ export function readCompareData(dir: string, task: string): CompareData {
  * question is not among the training originals.
  */
 export function generateDefaultSudoku(dir: string, seed: number): CompareData {
-  const { size, train: nTrain, test: nTest, augmentations } = DEFAULT_SUDOKU;
-  const train = generateSudoku({ size, count: nTrain, seed });
+  const { size, train: nTrain, test: nTest, augmentations, minClues } = DEFAULT_SUDOKU;
+  const train = generateSudoku({ size, count: nTrain, seed, minClues });
   const seen = new Set(train.map((p) => Array.from(p.question.cells).join("")));
   // Draw extra test candidates and keep the first nTest that are not training questions.
-  const candidates = generateSudoku({ size, count: nTest * 3, seed: seed + 7919 });
+  const candidates = generateSudoku({ size, count: nTest * 3, seed: seed + 7919, minClues });
   const test = candidates.filter((p) => {
     const key = Array.from(p.question.cells).join("");
     if (seen.has(key)) return false;

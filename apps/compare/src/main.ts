@@ -18,7 +18,7 @@ export const USAGE = `trm-compare: train HRM and TRM on the same data and budget
 Usage:
   trm-compare [--task sudoku] [--data <dir>] [--budget <minutes>m|<seconds>s|<samples>] [--trm-preset <name|file>]
               [--hrm-preset <name|file>] [--backend auto|wasm|cpu|tensorflow|tensorflow-gpu] [--out <dir>] [--seed <n>]
-              [--test-limit <n>]
+              [--test-limit <n>] [--set key=value ...]
 
 Options:
   --task        task of --data: sudoku, maze or arc (default sudoku)
@@ -31,6 +31,7 @@ Options:
   --out         output directory (default runs/compare): report.html, results.json, charts/, trm/, hrm/
   --seed        seed of data generation, initialisation and sampling (default 0)
   --test-limit  score only the first n test puzzles (default all)
+  --set         training-config override for both models, after the presets (repeatable), e.g. --set lr=1e-3
 
 With no arguments it runs the embedded default comparison on generated Sudoku and writes report.html and results.json.
 `;
@@ -68,6 +69,7 @@ async function run(args: CompareArgs, argv: readonly string[], deps: CompareDepe
       data,
       budget,
       seed: args.seed,
+      sets: args.sets,
       runDir: join(args.out, label.toLowerCase()),
       testLimit: args.testLimit,
       snapshotRows: 64,

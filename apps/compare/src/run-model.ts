@@ -63,6 +63,8 @@ export interface RunModelOptions {
   readonly data: CompareData;
   readonly budget: Budget | null;
   readonly seed: number;
+  /** `key=value` overrides on top of the preset, the same for both models. */
+  readonly sets: readonly string[];
   /** Run directory (config.json, metrics.jsonl, checkpoints/). */
   readonly runDir: string;
   /** Rows of the test split for the final evaluation (null: all). */
@@ -107,7 +109,7 @@ async function loadEmaWeights(model: RecursiveModel, runDir: string): Promise<"e
 
 /** Trains one model with the @trm/train loop under the shared budget, then evaluates it on the test split. */
 export async function runModel(o: RunModelOptions): Promise<ModelRun> {
-  const config = await resolveTrainConfig({ config: o.preset, patch: { seed: o.seed } }, PRESETS);
+  const config = await resolveTrainConfig({ config: o.preset, patch: { seed: o.seed }, sets: o.sets }, PRESETS);
   const meta = o.data.train.metadata;
   const shape = { vocab_size: meta.vocab_size, seq_len: meta.seq_len, num_puzzle_identifiers: meta.num_puzzle_identifiers };
   const model = createModel(o.registry, config.arch, shape, o.seed);

@@ -30,6 +30,8 @@ export interface LearningCurve {
   /** Axis format (d3-format), e.g. ".0%" for accuracies. */
   readonly yFormat?: string;
   readonly yDomain?: [number, number];
+  /** Draw a marker at every point (for sparse series such as periodic evaluations). */
+  readonly markers?: boolean;
   readonly points: readonly SeriesPoint[];
 }
 
@@ -287,6 +289,7 @@ export async function renderReport(input: ReportInput): Promise<RenderedReport> 
           yTitle: c.yTitle,
           ...(c.yFormat === undefined ? {} : { yFormat: c.yFormat }),
           ...(c.yDomain === undefined ? {} : { yDomain: c.yDomain }),
+          ...(c.markers === true ? { points: true } : {}),
         }),
       ),
     );
