@@ -80,18 +80,18 @@ const ARC_TRAINING = {
  * a few hundred steps, not tens of thousands.
  */
 const TINY_TRAINING = {
-  global_batch_size: 64,
+  global_batch_size: 32,
   epochs: 1000,
-  max_steps: 300,
+  max_steps: 600,
   eval_every_steps: 100,
-  lr: 3e-3,
+  lr: 5e-3,
   lr_min_ratio: 1,
-  lr_warmup_steps: 20,
+  lr_warmup_steps: 10,
   weight_decay: 0.1,
   puzzle_emb_lr: 1e-2,
   puzzle_emb_weight_decay: 0.1,
   ema: true,
-  ema_rate: 0.99,
+  ema_rate: 0.95,
   eval_max_examples: 256,
 } as const;
 
@@ -134,24 +134,27 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     config: { task: "arc", arch: { ...HRM_ARCH }, ...ARC_TRAINING },
   },
   "tiny-trm-sudoku4": {
-    description: "A tiny TRM (hidden 32, T = 2, n = 2, 4 supervision steps) that learns 4x4 Sudoku on a CPU in minutes.",
+    description:
+      "A tiny TRM-MLP (hidden 32, token-mixing MLP as in sudoku-mlp, T = 2, n = 2, 2 supervision steps) that learns 4x4 Sudoku on a CPU in minutes.",
     config: {
       task: "sudoku",
       arch: {
         ...TRM_ARCH,
+        mlp_t: true,
+        pos_encodings: "none",
         H_cycles: 2,
         L_cycles: 2,
         hidden_size: 32,
         num_heads: 2,
         puzzle_emb_ndim: 32,
         puzzle_emb_len: 1,
-        halt_max_steps: 4,
+        halt_max_steps: 2,
       },
       ...TINY_TRAINING,
     },
   },
   "tiny-hrm-sudoku4": {
-    description: "A tiny HRM (hidden 32, 1 + 1 layers, H = L = 2 cycles, 4 supervision steps) for 4x4 Sudoku on a CPU.",
+    description: "A tiny HRM (hidden 32, 1 + 1 layers, H = L = 2 cycles, 2 supervision steps) for 4x4 Sudoku on a CPU.",
     config: {
       task: "sudoku",
       arch: {
@@ -161,7 +164,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
         hidden_size: 32,
         num_heads: 2,
         puzzle_emb_ndim: 32,
-        halt_max_steps: 4,
+        halt_max_steps: 2,
       },
       ...TINY_TRAINING,
     },
