@@ -36,7 +36,9 @@ export function attention(h: tf.Tensor2D, qkvProj: tf.Tensor2D, oProj: tf.Tensor
     const d = h.shape[1];
     if (d % nh !== 0) throw new Error(`attention: hidden ${d} is not divisible by ${nh} heads.`);
     const hd = d / nh;
-    const qkv = tf.reshape<tf.Rank.R4>(linear(h, qkvProj), [b, s, 3 * nh, hd]);
+    const qkv2 = linear(h, qkvProj);
+    if (!(shape.perHeadProducts ?? s >= PER_HEAD_PRODUCTS_MIN_SEQ)) return linear(attendBatched(qkv2, b, s, nh, rope), oProj);
+    const qkv = tf.reshape<tf.Rank.R4>(qkv2, [b, s, 3 * nh, hd]);
     let q = tf.slice(qkv, [0, 0, 0, 0], [b, s, nh, hd]);
     let k = tf.slice(qkv, [0, 0, nh, 0], [b, s, nh, hd]);
     const v = tf.slice(qkv, [0, 0, 2 * nh, 0], [b, s, nh, hd]);
@@ -59,4 +61,53 @@ export function attention(h: tf.Tensor2D, qkvProj: tf.Tensor2D, oProj: tf.Tensor
     const merged = tf.reshape<tf.Rank.R2>(tf.transpose(tf.reshape(out, [b, nh, s, hd]), [0, 2, 1, 3]), [b * s, d]);
     return linear(merged, oProj);
   });
+}
+
+/**
+ * The batched heads of {@link attention}, qkv [B * S, 3D] -> merged heads [B * S, D], as one op with its own gradient.
+ * Under tfjs's tape the slices, RoPE, transposes and softmax of every call would stay alive and their gradients (three
+ * [B, S, 3D] pads among them) would pile up until the whole backward pass ends; here a call keeps q, k, v and the
+ * probabilities, and its backward frees its temporaries as it goes. RoPE's adjoint is RoPE with sin negated.
+ */
+function attendBatched(qkv2: tf.Tensor2D, b: number, s: number, nh: number, rope: RopeTables | null): tf.Tensor2D {
+  const d = qkv2.shape[1] / 3;
+  const hd = d / nh;
+  const scale = 1 / Math.sqrt(hd);
+  const heads = (t: tf.Tensor): tf.Tensor3D => tf.reshape<tf.Rank.R3>(tf.transpose(t, [0, 2, 1, 3]), [b * nh, s, hd]);
+  const unheads = (t: tf.Tensor): tf.Tensor4D => tf.transpose(tf.reshape<tf.Rank.R4>(t, [b, nh, s, hd]), [0, 2, 1, 3]);
+  const op = tf.customGrad((x, save) => {
+    const [merged, qh, kh, vh, probs] = tf.tidy((): tf.Tensor[] => {
+      const [q0, k0, v] = tf.split(tf.reshape<tf.Rank.R4>(x as tf.Tensor, [b, s, 3 * nh, hd]), 3, 2) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+      const q = rope ? applyRope(q0, rope) : q0;
+      const k = rope ? applyRope(k0, rope) : k0;
+      // Scale q rather than the [S, S] scores: the same product, S / headDim times fewer multiplications.
+      const qs = tf.mul<tf.Tensor3D>(heads(q), scale);
+      const ks = heads(k);
+      const vs = heads(v);
+      const p = tf.softmax(tf.matMul(qs, ks, false, true));
+      return [tf.reshape(unheads(tf.matMul(p, vs)), [b * s, d]), qs, ks, vs, p];
+    }) as [tf.Tensor2D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+    (save as tf.GradSaveFunc)([qh, kh, vh, probs]);
+    return {
+      value: merged,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [qs, ks, vs, p] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+          const dOut = heads(tf.reshape(dy, [b, s, nh, hd]));
+          const dP = tf.matMul(dOut, vs, false, true);
+          const dV = tf.matMul(p, dOut, true, false);
+          // softmax: dScores = p * (dP - sum(dP * p))
+          const dScores = tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dP, p), -1, true)));
+          let dQ = unheads(tf.mul(tf.matMul(dScores, ks), scale));
+          let dK = unheads(tf.matMul(dScores, qs, true, false));
+          if (rope) {
+            const inverse: RopeTables = { cos: rope.cos, sin: tf.neg(rope.sin) };
+            dQ = applyRope(dQ, inverse);
+            dK = applyRope(dK, inverse);
+          }
+          return tf.reshape(tf.concat([dQ, dK, unheads(dV)], 2), [b * s, 3 * d]);
+        }),
+    };
+  });
+  return op(qkv2);
 }
