@@ -27,7 +27,7 @@ interface KernelUse {
 describe("kernels of one trm mlp_t training step on wasm", () => {
   let kernels: KernelUse[] = [];
   let tensorsBefore = 0;
-  let tensorsAfter: number[] = [];
+  const tensorsAfter: number[] = [];
 
   beforeAll(async () => {
     await useBackend("wasm", { log: null });

@@ -1,23 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
+import { rmsNorm, swiglu } from "@trm/core";
 import { AdamATan2 } from "@trm/train";
 
 /**
- * A model-free probe of the training ceiling: a stack of residual SwiGLU layers, h <- h + down(silu(gate) * up),
- * over M = B x S token rows, trained one step at a time with AdamATan2. It has the products of the TRM channel MLP at
- * the same shapes, so it tells what the backend gives a training step before any model code is involved.
+ * A probe of the training ceiling: a stack of post-norm SwiGLU layers, h <- RMSNorm(h + SwiGLU(h)), the channel half
+ * of a TRM block through @trm/core's own ops, over M = B x S token rows, trained one step at a time with AdamATan2.
+ * It has the products of the TRM channel MLP at the same shapes without the recursion around them.
  */
-
-/** y = x . w with a gradient of flag-free 2-D products only (dx = dy . wT, dw = xT . dy, transposes explicit). */
-const linear2d = tf.customGrad((x, w, save) => {
-  (save as tf.GradSaveFunc)([x as tf.Tensor, w as tf.Tensor]);
-  return {
-    value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy)];
-    },
-  };
-}) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
 export interface SwigluStepShape {
   readonly rows: number;
@@ -54,9 +43,9 @@ export function createSwigluStep(s: SwigluStepShape, seed = 7): SwigluStep {
         const { value, grads } = tf.variableGrads(() => {
           let h = x as tf.Tensor2D;
           for (let l = 0; l < s.layers; l++) {
-            const gu = linear2d(h, params.get(`layers.${l}.gate_up`) as tf.Variable<tf.Rank.R2>);
-            const [gate, up] = tf.split(gu, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-            h = tf.add(h, linear2d(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up), params.get(`layers.${l}.down`) as tf.Variable<tf.Rank.R2>));
+            const gateUp = params.get(`layers.${l}.gate_up`) as tf.Variable<tf.Rank.R2>;
+            const down = params.get(`layers.${l}.down`) as tf.Variable<tf.Rank.R2>;
+            h = rmsNorm(tf.add(h, swiglu(h, gateUp, down)));
           }
           return tf.mean(tf.square(h));
         }, vars);
