@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { loadSafetensors, useBackend, type BackendRequest } from "@trm/core";
+import { loadSafetensors, useBackend, writeFileAtomic, type BackendRequest } from "@trm/core";
 import { evalBatches, readDataset } from "@trm/data";
 import {
   createModel,
@@ -11,7 +11,6 @@ import {
   loadEvalWeights,
   parseTrainConfig,
   readConfigFile,
-  writeFileAtomic,
   type EvalSummary,
 } from "@trm/train";
 import type { Command } from "./main.js";

@@ -1,5 +1,6 @@
 export * from "./backend.js";
 export * from "./recursive-model.js";
+export * from "./atomic-write.js";
 export * from "./safetensors.js";
 export * from "./state-dict.js";
 export * from "./prng.js";

@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { open, readFile, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
 import * as tf from "@tensorflow/tfjs";
+import { writeFileAtomic } from "./atomic-write.js";
 
 /*
  * The safetensors format, the weight exchange format of PyTorch, JAX and Hugging Face tooling:
@@ -310,21 +309,7 @@ export async function writeSafetensorsFile(
   tensors: ReadonlyMap<string, SafetensorsTensor>,
   metadata?: Readonly<Record<string, string>>,
 ): Promise<void> {
-  const bytes = encodeSafetensors(tensors, metadata);
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    const handle = await open(tmp, "wx");
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw new Error(`Cannot write safetensors file ${path}: ${errorText(e)}`, { cause: e });
-  }
+  await writeFileAtomic(path, encodeSafetensors(tensors, metadata), "safetensors file");
 }
 
 /** Saves tfjs tensors (float32 -> F32, int32 -> I32, bool -> BOOL) atomically, as {@link writeSafetensorsFile}. */

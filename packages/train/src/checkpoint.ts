@@ -1,8 +1,7 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
 import type * as tf from "@tensorflow/tfjs";
-import { saveSafetensors } from "@trm/core";
+import { saveSafetensors, writeFileAtomic } from "@trm/core";
 import type { TrainConfig } from "./config.js";
 
 /** The JSON half of a checkpoint: everything that is not a tensor. Written last, so it exists only when complete. */
@@ -36,24 +35,6 @@ export interface CheckpointRef {
 }
 
 const pad = (step: number) => String(step).padStart(8, "0");
-
-/** Writes text to `path` through a temporary file in the same directory, flushed and renamed. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    const handle = await open(tmp, "wx");
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
-  }
-}
 
 /**
  * Writes one checkpoint: `step-<n>.safetensors` (atomically), then `step-<n>.json` (atomically). A crash or a failed

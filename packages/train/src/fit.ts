@@ -1,10 +1,10 @@
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { disposeCarry, loadSafetensors, saveSafetensors, type Batch, type Carry, type RecursiveModel } from "@trm/core";
+import { disposeCarry, loadSafetensors, saveSafetensors, writeFileAtomic, type Batch, type Carry, type RecursiveModel } from "@trm/core";
 import { createRng } from "@trm/data";
 import { sliceBatch } from "./batch-utils.js";
-import { latestCheckpoint, pruneCheckpoints, writeCheckpoint, writeFileAtomic, type CheckpointRef } from "./checkpoint.js";
+import { latestCheckpoint, pruneCheckpoints, writeCheckpoint, type CheckpointRef } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
 import { Ema } from "./ema.js";
 import { evaluate, type EvalBatch, type EvalSummary } from "./evaluate.js";
