@@ -18,5 +18,6 @@ export * from "./stablemax.js";
 export * from "./bce.js";
 export * from "./embedding.js";
 export * from "./act.js";
+export * from "./q-target.js";
 export * from "./trm-config.js";
 export * from "./trm.js";

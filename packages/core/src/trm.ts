@@ -6,6 +6,7 @@ import { linear, toInOut } from "./linear.js";
 import { noGrad } from "./no-grad.js";
 import { createVariables } from "./param-spec.js";
 import { createRng } from "./prng.js";
+import { qContinueTarget } from "./q-target.js";
 import type {
   Batch,
   Carry,
@@ -366,8 +367,7 @@ export class Trm implements RecursiveModel {
   private continueTarget(zH: tf.Tensor2D, zL: tf.Tensor2D, x: tf.Tensor2D, w: StepWeights, b: number, isLast: Uint8Array): tf.Tensor1D {
     const [h] = this.cyclesNoGrad(zH, zL, x, w, b, this.cfg.H_cycles);
     const next = this.heads(h, w, b);
-    const last = tf.tensor1d(isLast, "bool");
-    return tf.sigmoid(tf.where(last, next.qHalt, tf.maximum(next.qHalt, next.qContinue)));
+    return qContinueTarget(next.qHalt, next.qContinue, isLast);
   }
 
   private buffer(name: string): tf.Variable {

@@ -6,6 +6,7 @@ import {
   createVariables,
   decideHalting,
   noGrad,
+  qContinueTarget,
   ropeTables,
   type Batch,
   type BlockContext,
@@ -28,7 +29,6 @@ import {
   type HrmUpdate,
 } from "./hrm-forward.js";
 import { hrmTensorSpecs } from "./hrm-params.js";
-import { qContinueTarget } from "./q-target.js";
 
 export interface CreateHrmOptions {
   /** Seed of the initialisation stream (weights, H_init, L_init). Default 0. */

@@ -1,5 +1,4 @@
 export * from "./hrm-config.js";
 export * from "./hrm-params.js";
 export * from "./hrm-forward.js";
-export * from "./q-target.js";
 export * from "./hrm.js";

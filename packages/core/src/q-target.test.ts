@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { useBackend } from "@trm/core";
+import { useBackend } from "./backend.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { qContinueTarget } from "./q-target.js";
 
