@@ -58,7 +58,7 @@ describe("trm-compare end to end (tiny budget)", () => {
       expect(stdout).toContain(row);
     }
 
-    // results.json: both models, the same budget and data, 24 test puzzles each, 128 samples = 2 steps of 64.
+    // results.json: both models, the same budget and data, 24 test puzzles each, 128 training samples each.
     const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as {
       seed: number;
       models: { label: string; params: number; testRows: number; perStep: unknown[]; fit: { samples: number; status: string } }[];
@@ -68,7 +68,7 @@ describe("trm-compare end to end (tiny budget)", () => {
     for (const m of results.models) {
       expect(m.testRows).toBe(24);
       expect(m.fit.samples).toBe(128);
-      // The sample budget sets the schedule's length, so the run completes its 2 steps.
+      // The sample budget sets the schedule's length, so the run completes its steps.
       expect(m.fit.status).toBe("completed");
       expect(m.params).toBeGreaterThan(0);
       expect(m.perStep.length).toBeGreaterThan(0);
