@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
-import { useBackend } from "@trm/core";
+import { createTrm, useBackend } from "@trm/core";
 import type { Batch, Carry, RecursiveModel, StepResult } from "@trm/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateModel } from "./evaluate-model.js";
 import type { EvalBatch } from "./evaluate-model.js";
-import { IGNORE_LABEL_ID } from "./metrics.js";
+import { exactAccuracy, IGNORE_LABEL_ID, scoreRows, tokenAccuracy } from "./metrics.js";
 
 const L = 4;
 const V = 6;
@@ -150,5 +150,38 @@ describe("evaluateModel", () => {
 
   it("refuses more steps than halt_max_steps", async () => {
     await expect(evaluateModel(fakeModel(4), [batchOf(1, 1, 0)], { steps: 5 })).rejects.toThrow(/1\.\.4/);
+  });
+});
+
+describe("evaluateModel on the real TRM", () => {
+  beforeAll(async () => {
+    await useBackend("cpu", { log: null });
+  });
+
+  it("agrees with its own argmax snapshots and leaks no tensor", async () => {
+    const model = createTrm(
+      { hidden_size: 8, num_heads: 2, expansion: 1, L_layers: 1, H_cycles: 2, L_cycles: 1, halt_max_steps: 3, vocab_size: 6, seq_len: L, num_puzzle_identifiers: 30, puzzle_emb_len: 1 },
+      { seed: 5 },
+    );
+    try {
+      const batches = [batchOf(3, 3, 1), batchOf(4, 1, 4)];
+      const before = tf.memory().numTensors;
+      const res = await evaluateModel(model, batches);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(res.rows).toBe(4);
+      expect(res.steps).toBe(3);
+      expect(res.curve.map((p) => p.step)).toEqual([1, 2, 3]);
+      expect(res.halting.histogram.reduce((a, b) => a + b, 0)).toBe(4);
+      // The model's own counts and the argmax of its logits must give the same accuracies at every kept step.
+      expect(res.kept.snapshots.map((s) => s.step)).toEqual([1, 2, 3]);
+      for (const snap of res.kept.snapshots) {
+        const scored = scoreRows(snap.tokens, res.kept.labels, L);
+        const point = res.curve[snap.step - 1];
+        expect(tokenAccuracy(scored.correctCounts, scored.labelCounts)).toBeCloseTo(point?.tokenAccuracy ?? -1, 12);
+        expect(exactAccuracy(scored.exact)).toBeCloseTo(point?.exactAccuracy ?? -1, 12);
+      }
+    } finally {
+      model.dispose();
+    }
   });
 });
