@@ -2,8 +2,9 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { loadSafetensors, type RecursiveModel } from "@trm/core";
 import { evalBatches, TrainSampler, type PuzzleDataset, type TrainSamplerState } from "@trm/data";
-import { evaluateModel, type EvalBatch, type EvaluationResult } from "@trm/eval";
+import { evaluateModel, type EvaluationResult } from "@trm/eval";
 import {
+  limitRows,
   createModel,
   fit,
   latestCheckpoint,
@@ -75,17 +76,6 @@ export interface RunModelOptions {
   readonly onEvalProgress?: (rowsDone: number, rowsTotal: number) => void;
 }
 
-/** The first `limit` real rows of `batches` (padding rows after them are kept as padding). */
-function* limitRows(batches: Iterable<EvalBatch & { readonly realSize?: number }>, limit: number | null): Iterable<EvalBatch> {
-  let left = limit ?? Number.POSITIVE_INFINITY;
-  for (const b of batches) {
-    if (left <= 0) return;
-    const real = Math.min(b.validRows ?? b.realSize ?? b.size, left);
-    left -= real;
-    yield { ...b, validRows: real };
-  }
-}
-
 function countParams(model: RecursiveModel): number {
   let n = 0;
   for (const v of model.params.values()) n += v.size;
@@ -134,7 +124,7 @@ export async function runModel(o: RunModelOptions): Promise<ModelRun> {
       totalSteps,
       createSampler: (opts, state) =>
         state === undefined ? new TrainSampler(ds, opts) : TrainSampler.restore(ds, opts, state as TrainSamplerState),
-      evalBatches: () => limitRows(evalBatches(o.data.test, evalBatchSize), evalLimit),
+      evalBatches: () => limitRows(evalBatches(o.data.test, evalBatchSize), evalLimit ?? undefined),
       runDir: o.runDir,
       budget:
         o.budget === null
@@ -172,7 +162,7 @@ export async function runModel(o: RunModelOptions): Promise<ModelRun> {
 
     const t0 = performance.now();
     const rowsTotal = Math.min(o.testLimit ?? Number.POSITIVE_INFINITY, o.data.test.inputs.length / o.data.test.metadata.seq_len);
-    const evaluation = await evaluateModel(model, limitRows(evalBatches(o.data.test, evalBatchSize), o.testLimit), {
+    const evaluation = await evaluateModel(model, limitRows(evalBatches(o.data.test, evalBatchSize), o.testLimit ?? undefined), {
       snapshotRows: o.snapshotRows,
       onBatch: (done) => {
         peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);

@@ -82,18 +82,18 @@ function fakeModel(haltMaxSteps: number): RecursiveModel {
   };
 }
 
-function batchOf(rows: number, validRows: number, firstId: number): EvalBatch {
+function batchOf(rows: number, realSize: number, firstId: number): EvalBatch {
   const inputs = new Int32Array(rows * L);
   const labels = new Int32Array(rows * L).fill(IGNORE_LABEL_ID);
   const ids = new Int32Array(rows);
-  for (let r = 0; r < validRows; r++) {
+  for (let r = 0; r < realSize; r++) {
     ids[r] = firstId + r;
     for (let i = 0; i < L; i++) {
       inputs[r * L + i] = 1;
       labels[r * L + i] = 2 + ((r + i) % 4);
     }
   }
-  return { size: rows, seqLen: L, inputs, labels, puzzleIdentifiers: ids, validRows };
+  return { size: rows, seqLen: L, inputs, labels, puzzleIdentifiers: ids, realSize };
 }
 
 describe("evaluateModel", () => {

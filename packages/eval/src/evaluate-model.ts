@@ -5,10 +5,10 @@ import { exactAccuracy, haltingStats, tokenAccuracy } from "./metrics.js";
 import type { HaltingStats } from "./metrics.js";
 
 /**
- * A batch as the evaluator takes it: a model batch, optionally saying how many leading rows are real (the rest pad):
- * `validRows` as `@trm/train` names it, or `realSize` as `@trm/data`'s `evalBatches` does.
+ * A batch as the evaluator takes it: a model batch, optionally saying how many leading rows are real (the rest pad),
+ * as `@trm/data`'s `evalBatches` marks them.
  */
-export type EvalBatch = Batch & { readonly validRows?: number; readonly realSize?: number };
+export type EvalBatch = Batch & { readonly realSize?: number };
 
 /** Supervision steps whose answers the report draws: the refinement pictures. */
 export const DEFAULT_SNAPSHOT_STEPS: readonly number[] = [1, 2, 4, 8, 16];
@@ -68,9 +68,9 @@ function disposeOutputs(result: StepResult): void {
   result.outputs.qContinueTarget?.dispose();
 }
 
-/** Rows of `batch` that are real: the leading `validRows`, and only rows that have at least one label. */
+/** Rows of `batch` that are real: the leading `realSize`, and only rows that have at least one label. */
 function realRows(batch: EvalBatch, labelCounts: Int32Array): Uint8Array {
-  const valid = Math.min(batch.validRows ?? batch.realSize ?? batch.size, batch.size);
+  const valid = Math.min(batch.realSize ?? batch.size, batch.size);
   const mask = new Uint8Array(batch.size);
   for (let r = 0; r < valid; r++) mask[r] = (labelCounts[r] ?? 0) > 0 ? 1 : 0;
   return mask;

@@ -15,8 +15,8 @@ describe("batch utils", () => {
   });
 
   it("limits evaluation to the first N real rows", () => {
-    const batches = [fakeBatch(4, 2, 5, 1), { ...fakeBatch(4, 2, 5, 2), validRows: 3 }, fakeBatch(4, 2, 5, 3)];
-    expect([...limitRows(batches, 6)].map((b) => b.validRows)).toEqual([4, 2]);
-    expect([...limitRows(batches, undefined)].map((b) => b.validRows)).toEqual([4, 3, 4]);
+    const batches = [fakeBatch(4, 2, 5, 1), { ...fakeBatch(4, 2, 5, 2), realSize: 3 }, fakeBatch(4, 2, 5, 3)];
+    expect([...limitRows(batches, 6)].map((b) => b.realSize)).toEqual([4, 2]);
+    expect([...limitRows(batches, undefined)].map((b) => b.realSize)).toEqual([4, 3, 4]);
   });
 });

@@ -15,19 +15,19 @@ export function sliceBatch(batch: Batch, start: number, rows: number): Batch {
   };
 }
 
-/** A batch whose rows from `validRows` on are padding. */
-export type MaybePaddedBatch = Batch & { readonly validRows?: number };
+/** A batch whose rows from `realSize` on are padding. */
+export type MaybePaddedBatch = Batch & { readonly realSize?: number };
 
 /**
  * The first `maxRows` real rows of a stream of evaluation batches: the batch that crosses the limit is marked with
- * `validRows` so its remaining rows count as padding. Useful to evaluate on a slice of a large test set.
+ * `realSize` so its remaining rows count as padding. Useful to evaluate on a slice of a large test set.
  */
-export function* limitRows<T extends MaybePaddedBatch>(batches: Iterable<T>, maxRows: number | undefined): Generator<T & { readonly validRows: number }> {
+export function* limitRows<T extends MaybePaddedBatch>(batches: Iterable<T>, maxRows: number | undefined): Generator<T & { readonly realSize: number }> {
   let left = maxRows ?? Number.POSITIVE_INFINITY;
   for (const batch of batches) {
     if (left <= 0) return;
-    const valid = Math.min(batch.validRows ?? batch.size, batch.size, left);
+    const valid = Math.min(batch.realSize ?? batch.size, batch.size, left);
     left -= valid;
-    yield { ...batch, validRows: valid };
+    yield { ...batch, realSize: valid };
   }
 }

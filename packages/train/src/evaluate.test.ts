@@ -16,7 +16,7 @@ describe("evaluate", () => {
     const W = new Float32Array(V * V);
     for (let x = 1; x < V; x++) W[x * V + ((x % (V - 1)) + 1)] = 10;
     model.params.get("inner.embed.weight")?.assign(tf.tensor2d(W, [V, V]));
-    const batch = { ...fakeBatch(6, 4, V, 3, 2), validRows: 5 };
+    const batch = { ...fakeBatch(6, 4, V, 3, 2), realSize: 5 };
     const ids = Array.from(batch.puzzleIdentifiers.slice(0, 5));
     const before = tf.memory().numTensors;
     const seen: number[] = [];

@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { disposeCarry, type Batch, type RecursiveModel } from "@trm/core";
 
-/** A test batch; rows from `validRows` on are padding (the official loader pads the last batch). */
-export type EvalBatch = Batch & { readonly validRows?: number };
+/** A test batch; rows from `realSize` on are padding (the official loader pads the last batch). */
+export type EvalBatch = Batch & { readonly realSize?: number };
 
 export interface EvalSummary {
   /** Real rows scored (padding and rows without labels excluded). */
@@ -25,7 +25,7 @@ export interface EvaluateOptions {
   /** Supervision steps per batch (default `model.haltMaxSteps`). */
   readonly steps?: number;
   /** Called with the argmax answers after the last step: for writing predictions. */
-  readonly onPredictions?: (batch: EvalBatch, predictions: Int32Array, exact: Uint8Array, validRows: number) => void;
+  readonly onPredictions?: (batch: EvalBatch, predictions: Int32Array, exact: Uint8Array, realSize: number) => void;
   /** Stops early (between batches) when aborted. */
   readonly signal?: AbortSignal;
 }
@@ -47,7 +47,7 @@ export async function evaluate(model: RecursiveModel, batches: Iterable<EvalBatc
   let qAgree = 0;
   for await (const batch of batches) {
     if (options.signal?.aborted) break;
-    const valid = Math.min(batch.validRows ?? batch.size, batch.size);
+    const valid = Math.min(batch.realSize ?? batch.size, batch.size);
     let carry = model.initialCarry(batch);
     const firstHalt = new Int32Array(batch.size).fill(steps);
     let labelCounts: Int32Array | null = null;
