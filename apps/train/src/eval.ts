@@ -49,7 +49,7 @@ function printSummary(s: EvalSummary, weights: string, copy: string): void {
     `rows: ${s.rows}`,
     `exact accuracy: ${pct(s.exact_accuracy)}`,
     `token accuracy: ${pct(s.accuracy)}`,
-    `mean halting step (first q_halt > 0): ${s.mean_halt_step.toFixed(2)}`,
+    `mean halting step (where ACT would halt): ${s.mean_halt_step.toFixed(2)}`,
     `q_halt accuracy: ${pct(s.q_halt_accuracy)}`,
     "accuracy after each supervision step (step: exact / token):",
     ...s.per_step.map((p) => `  ${String(p.step).padStart(2)}: ${pct(p.exact_accuracy)} / ${pct(p.accuracy)}`),

@@ -110,6 +110,11 @@ export interface RecursiveModel {
   readonly buffers: ReadonlyMap<string, tf.Variable>;
   /** Halting cap N_sup (`halt_max_steps`). */
   readonly haltMaxSteps: number;
+  /**
+   * The halting rule, as the official `no_ACT_continue`: true halts when q_halt > 0 (TRM's default), false when
+   * q_halt > q_continue (HRM). Evaluators use it to say at which step a model would have halted.
+   */
+  readonly noActContinue: boolean;
   /** The carry before the first step: every slot halted, so the first step loads `batch` into all of them. */
   initialCarry(batch: Batch): Carry;
   /**

@@ -50,6 +50,7 @@ function fakeModel(shapes: Record<string, number[]>, fill = 0): RecursiveModel {
     buffers,
     puzzleEmb,
     haltMaxSteps: 1,
+    noActContinue: true,
     initialCarry: notUsed,
     trainStep: notUsed,
     evalStep: notUsed,

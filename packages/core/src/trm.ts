@@ -71,6 +71,7 @@ export class Trm implements RecursiveModel {
   readonly puzzleEmb: tf.Variable | null;
   readonly buffers: ReadonlyMap<string, tf.Variable>;
   readonly haltMaxSteps: number;
+  readonly noActContinue: boolean;
   /** Positions per row: puzzle prefix + tokens. */
   readonly totalSeqLen: number;
   private readonly linearNames: ReadonlySet<string>;
@@ -83,6 +84,7 @@ export class Trm implements RecursiveModel {
     this.cfg = cfg;
     this.config = { model: "trm", ...cfg };
     this.haltMaxSteps = cfg.halt_max_steps;
+    this.noActContinue = cfg.no_ACT_continue;
     this.totalSeqLen = cfg.seq_len + cfg.puzzle_emb_len;
     const layout = trmParamLayout(cfg);
     const rng = createRng(options.seed ?? 0);

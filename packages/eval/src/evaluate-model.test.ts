@@ -66,6 +66,7 @@ function fakeModel(haltMaxSteps: number): RecursiveModel {
     puzzleEmb: null,
     buffers: new Map(),
     haltMaxSteps,
+    noActContinue: true,
     initialCarry: (batch) => ({
       zH: tf.zeros([batch.size, 1, 1]),
       zL: tf.zeros([batch.size, 1, 1]),

@@ -99,6 +99,8 @@ export async function evaluateModel(
   const correct = new Array<number>(steps).fill(0);
   const labelled = new Array<number>(steps).fill(0);
   const qPerStep: number[][] = Array.from({ length: steps }, () => []);
+  // The model's own halting rule: q_halt > 0 (TRM), or q_halt > q_continue (HRM).
+  const scorePerStep: number[][] = Array.from({ length: steps }, () => []);
   const exactPerStep: number[][] = Array.from({ length: steps }, () => []);
   const keptInputs: Int32Array[] = [];
   const keptLabels: Int32Array[] = [];
@@ -126,11 +128,13 @@ export async function evaluateModel(
             for (let r = 0; r < batch.size && keptRows + keepIdx.length < rowLimit; r++) if (mask[r]) keepIdx.push(r);
           }
           const q = await result.outputs.qHalt.data();
+          const qc = model.noActContinue ? null : await result.outputs.qContinue.data();
           for (let r = 0; r < batch.size; r++) {
             if (!mask[r]) continue;
             correct[s - 1] = (correct[s - 1] ?? 0) + (result.correctCounts[r] ?? 0);
             labelled[s - 1] = (labelled[s - 1] ?? 0) + (result.labelCounts[r] ?? 0);
             qPerStep[s - 1]?.push(q[r] ?? 0);
+            scorePerStep[s - 1]?.push((q[r] ?? 0) - (qc?.[r] ?? 0));
             exactPerStep[s - 1]?.push(result.exactCorrect[r] ?? 0);
           }
           if (s === steps) for (const r of keepIdx) keptQ.push(q[r] ?? 0);
@@ -190,7 +194,7 @@ export async function evaluateModel(
     tokenAccuracy: final.tokenAccuracy,
     exactAccuracy: final.exactAccuracy,
     curve,
-    halting: haltingStats(qPerStep, exactPerStep),
+    halting: haltingStats(qPerStep, exactPerStep, scorePerStep),
     kept: {
       rows: keptRows,
       inputs: concat(keptInputs),

@@ -90,6 +90,20 @@ describe("haltingStats", () => {
     // last step: q = [3, 1, -0.5, -0.1], exact = [1, 1, 1, 0] -> agree, agree, disagree, agree
     expect(h.qHaltAccuracy).toBe(3 / 4);
   });
+  it("halts on a separate score (HRM: q_halt - q_continue) but keeps q_halt accuracy on q_halt", () => {
+    // Scores cross 0 at step 3 for row 0 only; q_halt accuracy still reads q.
+    const score = [
+      [-1, -1, -1, -1],
+      [-1, -1, -1, -1],
+      [1, -1, -1, -1],
+    ];
+    const hs = haltingStats(q, exact, score);
+    expect(hs.histogram).toEqual([0, 0, 4]);
+    expect(hs.meanSteps).toBe(3);
+    expect(hs.haltSignalled).toBe(1 / 4);
+    expect(hs.haltedOnRightAnswer).toBe(1);
+    expect(hs.qHaltAccuracy).toBe(3 / 4);
+  });
   it("rejects ragged input", () => {
     expect(() => haltingStats([[1, 2]], [[1]])).toThrow(/step 1 does not have 2 rows/);
     expect(() => haltingStats([[1]], [])).toThrow(/1 q_halt steps but 0/);

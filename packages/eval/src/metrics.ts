@@ -111,7 +111,7 @@ export interface HaltingStats {
   readonly rows: number;
   /** Supervision steps run (N_sup at evaluation). */
   readonly maxSteps: number;
-  /** Mean of the step each row would have halted at: the first step with q_halt > 0, else the last step. */
+  /** Mean of the step each row would have halted at: the first step whose halting score is > 0, else the last step. */
   readonly meanSteps: number;
   /** Official `q_halt_accuracy`: share of rows where (q_halt >= 0) equals "the answer is exactly right", at the last step. */
   readonly qHaltAccuracy: number;
@@ -127,12 +127,15 @@ export interface HaltingStats {
 
 /**
  * Halting statistics from per-step q_halt logits and per-step exactness: `qHaltPerStep[s][r]` and
- * `exactPerStep[s][r]` for step s + 1 and row r. At evaluation ACT never stops early; "the step where q_halt first
- * exceeds 0" is the step it would have halted at during training (no exploration).
+ * `exactPerStep[s][r]` for step s + 1 and row r. At evaluation ACT never stops early; "the step where the halting
+ * score first exceeds 0" is the step it would have halted at during training (no exploration). The halting score is
+ * q_halt for TRM (official `no_ACT_continue`) and q_halt - q_continue for HRM: pass it as `haltScorePerStep`
+ * (default: q_halt). `qHaltAccuracy` always reads q_halt alone, as the official metric.
  */
 export function haltingStats(
   qHaltPerStep: readonly ArrayLike<number>[],
   exactPerStep: readonly ArrayLike<number>[],
+  haltScorePerStep: readonly ArrayLike<number>[] = qHaltPerStep,
 ): HaltingStats {
   const maxSteps = qHaltPerStep.length;
   if (maxSteps === 0 || exactPerStep.length !== maxSteps) {
@@ -140,7 +143,7 @@ export function haltingStats(
   }
   const rows = qHaltPerStep[0]?.length ?? 0;
   for (let s = 0; s < maxSteps; s++) {
-    if (qHaltPerStep[s]?.length !== rows || exactPerStep[s]?.length !== rows) {
+    if (qHaltPerStep[s]?.length !== rows || exactPerStep[s]?.length !== rows || haltScorePerStep[s]?.length !== rows) {
       throw new Error(`haltingStats: step ${s + 1} does not have ${rows} rows`);
     }
   }
@@ -155,7 +158,7 @@ export function haltingStats(
     let halt = last;
     let didCross = false;
     for (let s = 0; s < maxSteps; s++) {
-      if ((qHaltPerStep[s]?.[r] ?? 0) > 0) {
+      if ((haltScorePerStep[s]?.[r] ?? 0) > 0) {
         halt = s;
         didCross = true;
         break;

@@ -75,6 +75,8 @@ export class Hrm implements RecursiveModel {
   readonly puzzleEmb: tf.Variable | null;
   readonly buffers: ReadonlyMap<string, tf.Variable>;
   readonly haltMaxSteps: number;
+  /** HRM always halts on q_halt > q_continue and trains q_continue (official `no_ACT_continue: false`). */
+  readonly noActContinue = false;
   private readonly rope: RopeTables | null;
   private readonly schedule: readonly HrmUpdate[];
   private disposed = false;

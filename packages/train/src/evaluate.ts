@@ -57,6 +57,8 @@ export async function evaluate(model: RecursiveModel, batches: Iterable<EvalBatc
         if (r.carry.zH !== carry.zH) disposeCarry(carry);
         carry = r.carry;
         const q = r.outputs.qHalt.dataSync();
+        // The model's own halting rule: q_halt > 0 (TRM), or q_halt > q_continue (HRM).
+        const qc = model.noActContinue ? null : r.outputs.qContinue.dataSync();
         let preds: Int32Array | null = null;
         if (s === steps && options.onPredictions) {
           const am = tf.tidy(() => r.outputs.logits.argMax(-1));
@@ -73,7 +75,8 @@ export async function evaluate(model: RecursiveModel, batches: Iterable<EvalBatc
           if (n === 0) continue;
           acc[s - 1] = (acc[s - 1] ?? 0) + (r.correctCounts[b] ?? 0) / n;
           exact[s - 1] = (exact[s - 1] ?? 0) + (r.exactCorrect[b] ?? 0);
-          if ((q[b] ?? 0) > 0 && (firstHalt[b] ?? steps) === steps && s < steps) firstHalt[b] = s;
+          const haltScore = (q[b] ?? 0) - (qc?.[b] ?? 0);
+          if (haltScore > 0 && (firstHalt[b] ?? steps) === steps && s < steps) firstHalt[b] = s;
           if (s === steps) qAgree += ((q[b] ?? 0) >= 0 ? 1 : 0) === (r.exactCorrect[b] ?? 0) ? 1 : 0;
         }
         if (preds) options.onPredictions?.(batch, preds, r.exactCorrect, valid);

@@ -96,7 +96,7 @@ export function refinementChartSpec(points: readonly SeriesPoint[], colours: Mod
 export function haltingChartSpec(points: readonly SeriesPoint[], colours: ModelColours, steps: number): TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: "Where the halting head would stop (first q_halt > 0)",
+    title: "Where the halting head would stop",
     width: 380,
     height: 220,
     config: CONFIG,

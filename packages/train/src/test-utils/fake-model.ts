@@ -22,6 +22,7 @@ export class FakeModel implements RecursiveModel {
   readonly puzzleEmb: tf.Variable;
   readonly buffers = new Map<string, tf.Variable>();
   readonly haltMaxSteps: number;
+  readonly noActContinue = true;
   /** When set, the training losses of calls at or after this trainStep call number are NaN. */
   poisonFromCall: number | null = null;
   private calls = 0;
