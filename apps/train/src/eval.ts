@@ -13,7 +13,7 @@ import {
   readConfigFile,
   type EvalSummary,
 } from "@trm/train";
-import type { Command } from "./main.js";
+import { commandWithErrors, type Command } from "./main.js";
 import { MODELS } from "./models.js";
 
 const HELP = `trm-train eval: evaluate a trained model on the test split
@@ -140,13 +140,4 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
-export const command: Command = {
-  async run(argv) {
-    try {
-      return await run(argv);
-    } catch (e) {
-      process.stderr.write(`trm-train eval: ${e instanceof Error ? e.message : String(e)}\n`);
-      return 2;
-    }
-  },
-};
+export const command: Command = commandWithErrors("eval", run);

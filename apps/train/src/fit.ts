@@ -14,7 +14,7 @@ import {
   totalStepsFor,
   type FitEvent,
 } from "@trm/train";
-import type { Command } from "./main.js";
+import { commandWithErrors, type Command } from "./main.js";
 import { MODELS } from "./models.js";
 
 const HELP = `trm-train fit: train TRM or HRM with the official procedure
@@ -146,13 +146,4 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
-export const command: Command = {
-  async run(argv) {
-    try {
-      return await run(argv);
-    } catch (e) {
-      process.stderr.write(`trm-train fit: ${e instanceof Error ? e.message : String(e)}\n`);
-      return 2;
-    }
-  },
-};
+export const command: Command = commandWithErrors("fit", run);

@@ -15,6 +15,20 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
+/** A command whose errors are printed as "trm-train <name>: <message>" and exit with code 2. */
+export function commandWithErrors(name: string, run: (argv: string[]) => Promise<number>): Command {
+  return {
+    async run(argv) {
+      try {
+        return await run(argv);
+      } catch (e) {
+        process.stderr.write(`trm-train ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+        return 2;
+      }
+    },
+  };
+}
+
 /** Sub-commands, loaded lazily so `--help` stays fast. Each file exports `command: Command`. */
 const commands: Record<string, () => Promise<Command>> = {
   "build-data": () => import("./build-data.js").then((m) => m.command),
