@@ -7,6 +7,7 @@ import { noGrad } from "./no-grad.js";
 import { createVariables } from "./param-spec.js";
 import { createRng } from "./prng.js";
 import { qContinueTarget } from "./q-target.js";
+import { modelVariables } from "./state-dict.js";
 import type {
   Batch,
   Carry,
@@ -228,9 +229,7 @@ export class Trm implements RecursiveModel {
   }
 
   stateDict(): Map<string, tf.Tensor> {
-    const out = new Map<string, tf.Tensor>([...this.params, ...this.buffers]);
-    if (this.puzzleEmb) out.set("inner.puzzle_emb.weights", this.puzzleEmb);
-    return out;
+    return modelVariables(this);
   }
 
   dispose(): void {

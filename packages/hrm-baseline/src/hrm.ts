@@ -5,6 +5,7 @@ import {
   createRng,
   createVariables,
   decideHalting,
+  modelVariables,
   noGrad,
   qContinueTarget,
   ropeTables,
@@ -355,9 +356,7 @@ export class Hrm implements RecursiveModel {
 
   stateDict(): Map<string, tf.Tensor> {
     this.assertLive();
-    const out = new Map<string, tf.Tensor>([...this.params, ...this.buffers]);
-    if (this.puzzleEmb) out.set("inner.puzzle_emb.weights", this.puzzleEmb);
-    return out;
+    return modelVariables(this);
   }
 
   dispose(): void {
