@@ -98,6 +98,7 @@ export {
   type TokenArray,
 } from "./dataset.js";
 export type { EncodeContext, Task, TaskAugmentation, TaskExample, TaskItem } from "./task.js";
+export { questionAnswerItems, splitOfFile } from "./task.js";
 export { getTask, listTasks, registerTask, unregisterTask } from "./registry.js";
 export {
   DatasetBuilder,

@@ -5,14 +5,11 @@ import { makeGrid, type Grid } from "./grid.js";
 import { MAZE_CHARSET, loadMazeFile, validateMaze, type MazePuzzle } from "./maze.js";
 import { generateMaze } from "./maze-generator.js";
 import { integerParams } from "./generate-spec.js";
-import type { Task, TaskItem } from "./task.js";
+import type { Split } from "./dataset.js";
+import { questionAnswerItems, splitOfFile, type Task, type TaskItem } from "./task.js";
 
-export function mazeItems(puzzles: readonly MazePuzzle[], split: "train" | "test", prefix: string): TaskItem<Grid>[] {
-  return puzzles.map((p, i) => {
-    const ex = [{ question: p.question, answer: p.answer }];
-    return { id: `${prefix}${i}`, train: split === "train" ? ex : [], test: split === "test" ? ex : [] };
-  });
-}
+/** Task items of mazes, one per maze, in one split. */
+export const mazeItems: (puzzles: readonly MazePuzzle[], split: Split, prefix: string) => TaskItem<Grid>[] = questionAnswerItems;
 
 /**
  * Maze (Maze-Hard layout): `# SGo` -> ids 1-5, PAD 0, vocab 6, seqLen side^2. Sources: CSV files
@@ -26,7 +23,7 @@ export const mazeTask: Task<Grid, DihedralId> = {
   vocabulary: () => ["<pad>", ...MAZE_CHARSET],
   seqLen: (board) => board.rows * board.cols,
   load(paths) {
-    return paths.flatMap((file) => mazeItems(loadMazeFile(file), basename(file).toLowerCase().startsWith("test") ? "test" : "train", `${basename(file)}#`));
+    return paths.flatMap((file) => mazeItems(loadMazeFile(file), splitOfFile(file), `${basename(file)}#`));
   },
   generate(params, seed) {
     // loops is a fraction in percent here (loops=10 -> 0.1), so every parameter is an integer.

@@ -8,17 +8,14 @@ import { applySudokuAugmentation, inverseSudokuAugmentation, randomSudokuAugment
 import { isSudokuSize, type SudokuSize } from "./sudoku-box.js";
 import { generateSudoku } from "./sudoku-generator.js";
 import { integerParams } from "./generate-spec.js";
-import type { Task, TaskItem } from "./task.js";
+import type { Split } from "./dataset.js";
+import { questionAnswerItems, splitOfFile, type Task, type TaskItem } from "./task.js";
 
 function sizeOf(g: Grid): SudokuSize {
   if (g.rows !== g.cols || !isSudokuSize(g.rows)) throw new RangeError(`not a 4x4, 6x6 or 9x9 Sudoku board: ${g.rows}x${g.cols}`);
   return g.rows;
 }
 
-/** Files of a split: a basename starting with `test` goes to test, any other to train. */
-function splitOfFile(file: string): "train" | "test" {
-  return basename(file).toLowerCase().startsWith("test") ? "test" : "train";
-}
 
 function filesOf(paths: readonly string[], exts: readonly string[]): string[] {
   return paths.flatMap((p) => {
@@ -31,12 +28,8 @@ function filesOf(paths: readonly string[], exts: readonly string[]): string[] {
   });
 }
 
-export function sudokuItems(puzzles: readonly SudokuPuzzle[], split: "train" | "test", prefix: string): TaskItem<Grid>[] {
-  return puzzles.map((p, i) => {
-    const ex = [{ question: p.question, answer: p.answer }];
-    return { id: `${prefix}${i}`, train: split === "train" ? ex : [], test: split === "test" ? ex : [] };
-  });
-}
+/** Task items of Sudoku puzzles, one per puzzle, in one split. */
+export const sudokuItems: (puzzles: readonly SudokuPuzzle[], split: Split, prefix: string) => TaskItem<Grid>[] = questionAnswerItems;
 
 /**
  * Sudoku (4x4, 6x6, 9x9): tokens value + 1 (0 PAD, 1 blank), vocab n + 2, seqLen n*n. Sources: `.csv` with

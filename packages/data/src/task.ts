@@ -1,4 +1,5 @@
 import type { Split, TokenArray } from "./dataset.js";
+import { basename } from "node:path";
 import type { Rng } from "./rng.js";
 
 /** One question/answer pair on a task's own board type B (a Sudoku grid, a maze, an ARC grid...). */
@@ -68,3 +69,16 @@ export interface Task<B = unknown, A = unknown> {
   extraFiles?(items: readonly TaskItem<B>[]): Record<string, unknown>;
 }
 
+
+/** Files of a split: a basename starting with `test` goes to test, any other to train. */
+export function splitOfFile(file: string): Split {
+  return basename(file).toLowerCase().startsWith("test") ? "test" : "train";
+}
+
+/** One item per question/answer puzzle (Sudoku, Maze), all in one split, with ids `${prefix}${index}`. */
+export function questionAnswerItems<B>(puzzles: readonly { readonly question: B; readonly answer: B }[], split: Split, prefix: string): TaskItem<B>[] {
+  return puzzles.map((p, i) => {
+    const ex = [{ question: p.question, answer: p.answer }];
+    return { id: `${prefix}${i}`, train: split === "train" ? ex : [], test: split === "test" ? ex : [] };
+  });
+}
