@@ -15,6 +15,11 @@ export interface BenchConfig {
 
 const SUDOKU = { seq_len: 81, vocab_size: 11, num_puzzle_identifiers: 1 } as const;
 const TINY = { seq_len: 36, vocab_size: 8, num_puzzle_identifiers: 1 } as const;
+/** The official TRM Sudoku shape; the two Sudoku configurations differ only in the token mixer. */
+const TRM_SUDOKU = {
+  ...SUDOKU, hidden_size: 512, num_heads: 8, expansion: 4, L_layers: 2, H_cycles: 3, L_cycles: 6,
+  puzzle_emb_ndim: 512, puzzle_emb_len: 16, halt_max_steps: 16, halt_exploration_prob: 0.1,
+} as const;
 
 export const BENCH_CONFIGS: readonly BenchConfig[] = [
   {
@@ -22,22 +27,14 @@ export const BENCH_CONFIGS: readonly BenchConfig[] = [
     kind: "trm",
     description: "TRM mlp_t, hidden 512, 81 + 16 prefix, vocab 11, 2 layers, T=3, n=6, batch 16",
     batch: 16,
-    model: {
-      ...SUDOKU, hidden_size: 512, num_heads: 8, expansion: 4, L_layers: 2, H_cycles: 3, L_cycles: 6,
-      mlp_t: true, pos_encodings: "none", puzzle_emb_ndim: 512, puzzle_emb_len: 16, halt_max_steps: 16,
-      halt_exploration_prob: 0.1,
-    },
+    model: { ...TRM_SUDOKU, mlp_t: true, pos_encodings: "none" },
   },
   {
     name: "trm-att-sudoku",
     kind: "trm",
     description: "TRM attention + RoPE, hidden 512, 8 heads, 81 + 16 prefix, vocab 11, 2 layers, T=3, n=6, batch 16",
     batch: 16,
-    model: {
-      ...SUDOKU, hidden_size: 512, num_heads: 8, expansion: 4, L_layers: 2, H_cycles: 3, L_cycles: 6,
-      mlp_t: false, pos_encodings: "rope", puzzle_emb_ndim: 512, puzzle_emb_len: 16, halt_max_steps: 16,
-      halt_exploration_prob: 0.1,
-    },
+    model: { ...TRM_SUDOKU, mlp_t: false, pos_encodings: "rope" },
   },
   {
     name: "trm-tiny",
