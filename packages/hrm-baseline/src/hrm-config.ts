@@ -24,7 +24,13 @@ export type HrmConfig = {
   /** Prefix tokens the puzzle vector fills: ceil(puzzle_emb_ndim / hidden_size), derived (official). */
   readonly puzzle_emb_len: number;
   readonly num_puzzle_identifiers: number;
-  readonly pos_encodings: "rope" | "learned";
+  /** "none" only with `mlp_t` (a token-mixing MLP has its own notion of position). */
+  readonly pos_encodings: "rope" | "learned" | "none";
+  /**
+   * Token-mixing MLP instead of self-attention in every block, as TRM's `mlp_t`. Not in the official HRM: this
+   * project's ablation, so HRM and TRM-MLP can be compared with the same block.
+   */
+  readonly mlp_t: boolean;
   readonly rms_norm_eps: number;
   readonly rope_theta: number;
   /** N_sup: the segment cap for ACT, and the number of segments at evaluation. */
@@ -44,6 +50,7 @@ export const HRM_DEFAULTS = {
   L_cycles: 2,
   puzzle_emb_ndim: 512,
   pos_encodings: "rope",
+  mlp_t: false,
   rms_norm_eps: 1e-5,
   rope_theta: 10000,
   halt_max_steps: 16,
@@ -67,7 +74,7 @@ const INTEGER_FIELDS = [
 ] as const;
 
 /** Official fields that carry no architecture here (batch size, bf16 compute, loss choice) and are accepted as is. */
-const IGNORED_FIELDS = new Set(["batch_size", "forward_dtype", "name", "loss", "mlp_t", "puzzle_emb_len", "no_ACT_continue"]);
+const IGNORED_FIELDS = new Set(["batch_size", "forward_dtype", "name", "loss", "puzzle_emb_len", "no_ACT_continue"]);
 
 const KNOWN_FIELDS = new Set<string>([
   "model",
@@ -100,9 +107,7 @@ export function resolveHrmConfig(raw: Readonly<Record<string, unknown>>): HrmCon
     }
   }
   if (raw.model !== undefined && raw.model !== "hrm") throw new HrmConfigError("model", '"hrm"', raw.model);
-  if (raw.mlp_t !== undefined && raw.mlp_t !== false) {
-    throw new HrmConfigError("mlp_t", "false (HRM mixes tokens with attention only)", raw.mlp_t);
-  }
+  if (raw.mlp_t !== undefined && typeof raw.mlp_t !== "boolean") throw new HrmConfigError("mlp_t", "true or false", raw.mlp_t);
   if (raw.no_ACT_continue !== undefined && raw.no_ACT_continue !== false) {
     throw new HrmConfigError("no_ACT_continue", "false or absent (HRM halts when q_halt > q_continue and always trains q_continue)", raw.no_ACT_continue);
   }
@@ -125,8 +130,11 @@ export function resolveHrmConfig(raw: Readonly<Record<string, unknown>>): HrmCon
   }
   const p = merged.halt_exploration_prob;
   if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new HrmConfigError("halt_exploration_prob", "a number in [0, 1]", p);
+  const mlpT = merged.mlp_t as boolean;
   const pos = merged.pos_encodings;
-  if (pos !== "rope" && pos !== "learned") throw new HrmConfigError("pos_encodings", '"rope" or "learned"', pos);
+  if (pos !== "rope" && pos !== "learned" && !(pos === "none" && mlpT)) {
+    throw new HrmConfigError("pos_encodings", mlpT ? '"rope", "learned" or "none"' : '"rope" or "learned" ("none" only with mlp_t)', pos);
+  }
 
   const hidden = merged.hidden_size as number;
   const heads = merged.num_heads as number;
@@ -156,6 +164,7 @@ export function resolveHrmConfig(raw: Readonly<Record<string, unknown>>): HrmCon
     puzzle_emb_len: puzzleEmbLen,
     num_puzzle_identifiers: merged.num_puzzle_identifiers as number,
     pos_encodings: pos,
+    mlp_t: mlpT,
     rms_norm_eps: merged.rms_norm_eps as number,
     rope_theta: merged.rope_theta as number,
     halt_max_steps: merged.halt_max_steps as number,

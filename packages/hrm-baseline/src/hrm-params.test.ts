@@ -25,6 +25,16 @@ describe("HRM parameter shapes", () => {
     expect(byName.get("inner.q_head.bias")).toMatchObject({ role: "param", init: { kind: "constant", value: -5 } });
     expect(byName.get("inner.H_init")?.role).toBe("buffer");
   });
+
+  it("with mlp_t (this project's ablation) swaps each block's attention for a token-mixing MLP, as TRM's block", () => {
+    const config = resolveHrmConfig({ hidden_size: 64, num_heads: 4, H_layers: 1, L_layers: 1, vocab_size: 6, seq_len: 16, puzzle_emb_ndim: 64, num_puzzle_identifiers: 3, mlp_t: true, pos_encodings: "none" });
+    expect(config).toMatchObject({ mlp_t: true, pos_encodings: "none" });
+    const byName = new Map(hrmTensorSpecs(config).map((s) => [s.name, s]));
+    expect(byName.has("inner.L_level.layers.0.self_attn.qkv_proj.weight")).toBe(false);
+    // TRM's token-mixing MLP over the 16 + 1 positions (16 cells and the puzzle prefix).
+    expect(byName.get("inner.L_level.layers.0.mlp_t.gate_up_proj.weight")?.shape[1]).toBe(17);
+    expect(byName.get("inner.H_level.layers.0.mlp_t.down_proj.weight")?.shape[0]).toBe(17);
+  });
 });
 
 describe("resolveHrmConfig", () => {
@@ -49,6 +59,7 @@ describe("resolveHrmConfig", () => {
     expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, puzzle_emb_len: 16 })).toThrow(/"puzzle_emb_len"/);
     expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, model: "trm" })).toThrow(/"model"/);
     expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, no_ACT_continue: true })).toThrow(/"no_ACT_continue"/);
-    expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, pos_encodings: "none" })).toThrow(/"pos_encodings"/);
+    expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, pos_encodings: "none" })).toThrow(/"pos_encodings".*only with mlp_t/);
+    expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, mlp_t: "yes" })).toThrow(/"mlp_t"/);
   });
 });

@@ -15,7 +15,7 @@ export function hrmBlockConfig(config: HrmConfig): BlockConfig {
     numHeads: config.num_heads,
     expansion: config.expansion,
     seqLen: config.seq_len + config.puzzle_emb_len,
-    mlpT: false,
+    mlpT: config.mlp_t,
     eps: config.rms_norm_eps,
   };
 }

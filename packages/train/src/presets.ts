@@ -153,6 +153,25 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
       ...TINY_TRAINING,
     },
   },
+  "tiny-hrm-mlp-sudoku4": {
+    description:
+      "This project's ablation, not in the official HRM: tiny-hrm-sudoku4 with TRM-MLP's block (token-mixing MLP, no positions), so it matches tiny-trm-sudoku4 block for block (2 blocks, hidden 32, expansion 4).",
+    config: {
+      task: "sudoku",
+      arch: {
+        ...HRM_ARCH,
+        mlp_t: true,
+        pos_encodings: "none",
+        H_layers: 1,
+        L_layers: 1,
+        hidden_size: 32,
+        num_heads: 2,
+        puzzle_emb_ndim: 32,
+        halt_max_steps: 2,
+      },
+      ...TINY_TRAINING,
+    },
+  },
   "tiny-hrm-sudoku4": {
     description: "A tiny HRM (hidden 32, 1 + 1 layers, H = L = 2 cycles, 2 supervision steps) for 4x4 Sudoku on a CPU.",
     config: {
