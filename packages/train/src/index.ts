@@ -1,16 +1,28 @@
-export * from "./optim/optimizer.js";
-export * from "./optim/adam-atan2.js";
-export * from "./optim/adamw.js";
-export * from "./optim/sign-sgd.js";
-export * from "./ema.js";
-export * from "./schedule.js";
-export * from "./config.js";
-export * from "./presets.js";
-export * from "./model-registry.js";
-export * from "./checkpoint.js";
-export * from "./evaluate.js";
-export * from "./train-metrics.js";
-export * from "./batch-utils.js";
-export * from "./fit.js";
-export * from "./progress.js";
-export * from "./weights.js";
+export type { ParamOptimizer } from "./optim/optimizer.js";
+export { AdamATan2 } from "./optim/adam-atan2.js";
+export { AdamW, type AdamWOptions } from "./optim/adamw.js";
+export type { AdamHyperParams } from "./optim/adam-moments.js";
+export { SparseSignSgd, type SparseSignSgdOptions } from "./optim/sign-sgd.js";
+export { Ema } from "./ema.js";
+export { learningRate, type LrSchedule } from "./schedule.js";
+export {
+  ConfigError,
+  parseTrainConfig,
+  readConfigFile,
+  resolveTrainConfig,
+  type ArchConfig,
+  type ResolveConfigOptions,
+  type TrainConfig,
+  type TrainConfigInput,
+} from "./config.js";
+export { PRESETS, type Preset } from "./presets.js";
+export { createModel, type DatasetShape, type ModelFactory, type ModelRegistry } from "./model-registry.js";
+export { latestCheckpoint, listCheckpoints, loadEvalWeights, type CheckpointRef, type CheckpointState } from "./checkpoint.js";
+export { evaluate, type EvalBatch, type EvalSummary, type EvaluateOptions } from "./evaluate.js";
+export type { TrainStepMetrics } from "./train-metrics.js";
+export { limitRows, type MaybePaddedBatch } from "./batch-utils.js";
+export { FitError } from "./errors.js";
+export type { FitBudget, FitStatus } from "./stop.js";
+export type { MemoryStats, StepRecord } from "./run-files.js";
+export { evalEverySteps, fit, totalStepsFor, type BatchSampler, type FitEvent, type FitOptions, type FitResult, type SamplerFactory } from "./fit.js";
+export { createProgressReporter, type ProgressOptions } from "./progress.js";

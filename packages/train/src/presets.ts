@@ -189,11 +189,3 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     },
   },
 };
-
-/** A preset by name; the error lists the names and suggests the nearest. */
-export function getPreset(name: string): Preset {
-  const p = PRESETS[name];
-  if (p) return p;
-  const names = Object.keys(PRESETS);
-  throw new Error(`Unknown preset "${name}". Presets: ${names.join(", ")}.`);
-}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { FitEvent, StepRecord } from "./fit.js";
+import type { FitEvent } from "./fit.js";
+import type { StepRecord } from "./run-files.js";
 import { createProgressReporter, formatDuration } from "./progress.js";
 
 const record = (step: number): StepRecord => ({
