@@ -1,4 +1,5 @@
 import { BACKEND_NAMES, type BackendRequest } from "@trm/core";
+import { DEFAULT_PAIRING, DEFAULT_SCENARIO, PAIRINGS, SCENARIOS } from "./scenarios.js";
 
 /** How long each model trains. Both models get the same one. */
 export type Budget =
@@ -6,13 +7,21 @@ export type Budget =
   | { readonly kind: "samples"; readonly samples: number };
 
 export interface CompareArgs {
-  readonly task: string;
-  /** A built dataset directory (train/, test/, identifiers.json); null: the embedded generated Sudoku. */
+  /** Task of `--data` (for its pictures); null: the scenario's. */
+  readonly task: string | null;
+  /** A built dataset directory (train/, test/, identifiers.json); null: the scenario's generated data. */
   readonly data: string | null;
-  /** Null: the default for the dataset (embedded default, or the presets' own length). */
+  /** Null: the scenario's budget. */
   readonly budget: Budget | null;
-  readonly trmPreset: string;
-  readonly hrmPreset: string;
+  /** A name of PAIRINGS. */
+  readonly pairing: string;
+  /** A name of SCENARIOS. */
+  readonly scenario: string;
+  /** Replace the pairing's presets (null: keep them). */
+  readonly trmPreset: string | null;
+  readonly hrmPreset: string | null;
+  /** Seeds run: seed, seed + 1, ..., seed + seeds - 1. */
+  readonly seeds: number;
   readonly backend: BackendRequest;
   readonly out: string;
   readonly seed: number;
@@ -50,7 +59,7 @@ export function describeBudget(b: Budget): string {
     : `${b.samples} training samples (sample × supervision steps) per model`;
 }
 
-const FLAGS = ["task", "data", "budget", "trm-preset", "hrm-preset", "backend", "out", "seed", "test-limit", "set"] as const;
+const FLAGS = ["scenario", "pairing", "seeds", "task", "data", "budget", "trm-preset", "hrm-preset", "backend", "out", "seed", "test-limit", "set"] as const;
 
 /** Parses the command line; errors name the flag and what it expects. */
 export function parseArgs(argv: readonly string[]): CompareArgs {
@@ -91,14 +100,25 @@ export function parseArgs(argv: readonly string[]): CompareArgs {
     if (!/^\d+$/.test(v)) throw new ArgsError(`--${name}: expected a non-negative integer, got "${v}"`);
     return Number(v);
   };
-  const task = values.get("task") ?? "sudoku";
   const budget = values.get("budget");
+  const named = (flag: string, table: Readonly<Record<string, unknown>>, fallback: string): string => {
+    const v = values.get(flag) ?? fallback;
+    if (!(v in table)) throw new ArgsError(`--${flag}: expected one of ${Object.keys(table).join(", ")}, got "${v}"`);
+    return v;
+  };
+  const seeds = int("seeds", 3) ?? 3;
+  if (seeds < 1) throw new ArgsError("--seeds: expected at least 1");
+  const data = values.get("data") ?? null;
+  if (values.has("task") && data === null) throw new ArgsError("--task names the task of --data; without --data the scenario sets the task");
   return {
-    task,
-    data: values.get("data") ?? null,
+    task: values.get("task") ?? null,
+    data,
     budget: budget === undefined ? null : parseBudget(budget),
-    trmPreset: values.get("trm-preset") ?? "tiny-trm-sudoku4",
-    hrmPreset: values.get("hrm-preset") ?? "tiny-hrm-sudoku4",
+    pairing: named("pairing", PAIRINGS, DEFAULT_PAIRING),
+    scenario: named("scenario", SCENARIOS, DEFAULT_SCENARIO),
+    trmPreset: values.get("trm-preset") ?? null,
+    hrmPreset: values.get("hrm-preset") ?? null,
+    seeds,
     backend,
     out: values.get("out") ?? "runs/compare",
     seed: int("seed", 0) ?? 0,

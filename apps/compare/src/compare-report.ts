@@ -1,16 +1,27 @@
-import { decodeArcGrid, decodeSudokuGrid, isSudokuSize, sudokuBox } from "@trm/data";
+import { boardPicture, getTask, type Task } from "@trm/data";
 import {
   formatBytes,
   formatCount,
   formatSeconds,
+  formatSpread,
+  spreadOf,
   type LearningCurve,
   type ModelSummary,
   type PuzzleExample,
   type PuzzleView,
   type ReportInput,
   type ReportModel,
+  type SeriesPoint,
+  type SetupTable,
+  type Spread,
 } from "@trm/eval";
 import type { ModelRun } from "./run-model.js";
+
+/** One model of the comparison over every seed run (same order of seeds for both models). */
+export interface ModelSeries {
+  readonly label: string;
+  readonly runs: readonly ModelRun[];
+}
 
 /** The numbers of the comparison table for one run. */
 export function summarize(run: ModelRun): ModelSummary {
@@ -28,220 +39,334 @@ export function summarize(run: ModelRun): ModelSummary {
   };
 }
 
-/** The comparison as a plain-text table for the terminal. */
-export function formatTable(runs: readonly ModelRun[]): string {
-  const s = runs.map(summarize);
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const steps = runs.map((r) => r.evaluation.steps);
+const SPREAD_METRICS = ["exactAccuracy", "tokenAccuracy", "exactAtStep1", "exactAtLastStep", "meanHaltSteps", "trainSeconds", "samplesPerSecond"] as const;
+
+/** Means over the seeds, with the spread of every metric that varies between seeds. */
+export function summarizeSeries(m: ModelSeries): ModelSummary {
+  const per = m.runs.map(summarize);
+  const first = per[0];
+  if (first === undefined) throw new Error(`${m.label}: no runs to summarise`);
+  const spread: Partial<Record<(typeof SPREAD_METRICS)[number], Spread>> = {};
+  for (const k of SPREAD_METRICS) spread[k] = spreadOf(per.map((s) => s[k]));
+  const mean = (k: (typeof SPREAD_METRICS)[number]): number => spread[k]?.mean ?? first[k];
+  return {
+    params: first.params,
+    trainSeconds: mean("trainSeconds"),
+    samplesPerSecond: mean("samplesPerSecond"),
+    exactAccuracy: mean("exactAccuracy"),
+    tokenAccuracy: mean("tokenAccuracy"),
+    exactAtStep1: mean("exactAtStep1"),
+    exactAtLastStep: mean("exactAtLastStep"),
+    meanHaltSteps: mean("meanHaltSteps"),
+    peakMemoryBytes: Math.max(...per.map((s) => s.peakMemoryBytes ?? 0)),
+    spread,
+  };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** The comparison as a plain-text table for the terminal: means, with the range over seeds. */
+export function formatTable(series: readonly ModelSeries[]): string {
+  const s = series.map(summarizeSeries);
+  const seeds = series[0]?.runs.length ?? 0;
+  const cell = (x: ModelSummary, k: (typeof SPREAD_METRICS)[number], f: (v: number) => string): string => {
+    const sp = x.spread?.[k];
+    return sp === undefined || sp.n < 2 ? f(x[k]) : `${f(sp.mean)} (${f(sp.min)}..${f(sp.max)})`;
+  };
   const rows: [string, ...string[]][] = [
-    ["", ...runs.map((r) => r.label)],
+    [seeds > 1 ? `mean (min..max) over ${seeds} seeds` : "", ...series.map((r) => r.label)],
     ["trainable params", ...s.map((x) => formatCount(x.params))],
-    ["train time", ...s.map((x) => formatSeconds(x.trainSeconds))],
-    ["samples/s", ...s.map((x) => x.samplesPerSecond.toFixed(1))],
-    ["test exact accuracy", ...s.map((x) => pct(x.exactAccuracy))],
-    ["test token accuracy", ...s.map((x) => pct(x.tokenAccuracy))],
-    ["exact @ step 1", ...s.map((x) => pct(x.exactAtStep1))],
-    [`exact @ last step`, ...s.map((x, i) => `${pct(x.exactAtLastStep)} (${steps[i]})`)],
-    ["mean halting steps", ...s.map((x) => x.meanHaltSteps.toFixed(2))],
+    ["test exact accuracy", ...s.map((x) => cell(x, "exactAccuracy", pct))],
+    ["  95% interval", ...s.map((x) => { const sp = x.spread?.exactAccuracy; return sp === undefined || sp.n < 2 ? "-" : `${pct(sp.lo)}..${pct(sp.hi)}`; })],
+    ["test token accuracy", ...s.map((x) => cell(x, "tokenAccuracy", pct))],
+    ["exact @ step 1", ...s.map((x) => cell(x, "exactAtStep1", pct))],
+    ["exact @ last step", ...s.map((x) => cell(x, "exactAtLastStep", pct))],
+    ["mean halting steps", ...s.map((x) => cell(x, "meanHaltSteps", (v) => v.toFixed(2)))],
+    ["train time", ...s.map((x) => cell(x, "trainSeconds", formatSeconds))],
+    ["samples/s", ...s.map((x) => cell(x, "samplesPerSecond", (v) => v.toFixed(1)))],
     ["peak tensor memory", ...s.map((x) => formatBytes(x.peakMemoryBytes))],
-    ["test puzzles", ...runs.map((r) => String(r.evaluation.rows))],
+    ["test puzzles", ...series.map((r) => String(r.runs[0]?.evaluation.rows ?? 0))],
   ];
   const header = rows[0] ?? [""];
   const widths = header.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
   const line = (r: readonly string[]) =>
-    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join("   ");
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("   ");
   const sep = widths.map((w) => "-".repeat(w)).join("   ");
   return [line(header), sep, ...rows.slice(1).map(line)].join("\n");
 }
 
-/** Decodes a row of tokens into a board the report can draw, per task; null when the task has no picture. */
-export function tokensToView(task: string, tokens: ArrayLike<number>): PuzzleView | null {
-  if (task === "sudoku") {
-    const n = Math.round(Math.sqrt(tokens.length));
-    if (!isSudokuSize(n)) return null;
-    return { kind: "sudoku", grid: decodeSudokuGrid(tokens), box: sudokuBox(n) };
+/** Whether a row of the first run's kept snapshot `snap` is fully right. */
+function exactAt(run: ModelRun, snapIndex: number, row: number): boolean {
+  const k = run.evaluation.kept;
+  const snap = k.snapshots[snapIndex];
+  const L = run.evaluation.seqLen;
+  if (!snap) return false;
+  for (let i = row * L; i < (row + 1) * L; i++) {
+    const label = k.labels[i] ?? -100;
+    if (label !== -100 && snap.tokens[i] !== label) return false;
   }
-  if (task === "maze") {
-    const n = Math.round(Math.sqrt(tokens.length));
-    const cells = Uint8Array.from(Array.from(tokens, (t) => Math.max(0, t)));
-    return { kind: "maze", grid: { rows: n, cols: n, cells } };
-  }
-  if (task === "arc") return { kind: "arc", grid: decodeArcGrid(tokens) };
-  return null;
+  return true;
 }
 
 /**
  * Picks test puzzles worth looking at: first those where the models' final answers differ in correctness, then ones
- * every model gets wrong at step 1 (so refinement shows), then the rest, up to `count`.
+ * some model gets wrong at step 1 and right at the end (so refinement shows), then the rest, up to `count`.
  */
 function pickExamples(runs: readonly ModelRun[], count: number): number[] {
   const kept = Math.min(...runs.map((r) => r.evaluation.kept.rows));
   if (!Number.isFinite(kept) || kept <= 0) return [];
-  const exactAt = (run: ModelRun, snapIndex: number, row: number): boolean => {
-    const k = run.evaluation.kept;
-    const snap = k.snapshots[snapIndex];
-    const L = run.evaluation.seqLen;
-    if (!snap) return false;
-    for (let i = row * L; i < (row + 1) * L; i++) {
-      const label = k.labels[i] ?? -100;
-      if (label !== -100 && snap.tokens[i] !== label) return false;
-    }
-    return true;
-  };
-  const rows = Array.from({ length: kept }, (_, i) => i);
+  const last = (r: ModelRun) => r.evaluation.kept.snapshots.length - 1;
   const score = (row: number): number => {
-    const finals = runs.map((r) => exactAt(r, r.evaluation.kept.snapshots.length - 1, row));
+    const finals = runs.map((r) => exactAt(r, last(r), row));
     const differ = finals.some((f) => f !== finals[0]);
-    const refined = runs.some((r) => !exactAt(r, 0, row) && exactAt(r, r.evaluation.kept.snapshots.length - 1, row));
+    const refined = runs.some((r) => !exactAt(r, 0, row) && exactAt(r, last(r), row));
     return (differ ? 2 : 0) + (refined ? 1 : 0);
   };
-  return rows.sort((a, b) => score(b) - score(a) || a - b).slice(0, count);
+  return Array.from({ length: kept }, (_, i) => i)
+    .sort((a, b) => score(b) - score(a) || a - b)
+    .slice(0, count);
 }
 
-function examples(task: string, runs: readonly ModelRun[], count: number): PuzzleExample[] {
+/** Puzzle pictures of the first seed's runs, drawn by the task's own `picture` (any registered task has one). */
+export function examples(task: Pick<Task, "picture">, runs: readonly ModelRun[], count: number): PuzzleExample[] {
   const first = runs[0];
   if (first === undefined) return [];
   const L = first.evaluation.seqLen;
-  const out: PuzzleExample[] = [];
-  for (const row of pickExamples(runs, count)) {
+  const view = (tokens: ArrayLike<number>): PuzzleView => boardPicture(task, tokens);
+  return pickExamples(runs, count).map((row) => {
     const slice = (a: Int32Array) => a.subarray(row * L, (row + 1) * L);
-    const input = tokensToView(task, slice(first.evaluation.kept.inputs));
-    const target = tokensToView(task, slice(first.evaluation.kept.labels));
-    if (input === null || target === null) return [];
-    out.push({
-      title: `Test puzzle ${row + 1}`,
-      input,
-      target,
+    return {
+      title: `Test puzzle ${row + 1} (seed ${first.seed})`,
+      input: view(slice(first.evaluation.kept.inputs)),
+      target: view(slice(first.evaluation.kept.labels)),
       answers: runs.map((r) => ({
         model: r.label,
-        steps: r.evaluation.kept.snapshots.flatMap((s) => {
-          const view = tokensToView(task, s.tokens.subarray(row * L, (row + 1) * L));
-          return view === null ? [] : [{ step: s.step, view }];
-        }),
+        steps: r.evaluation.kept.snapshots.map((s) => ({ step: s.step, view: view(s.tokens.subarray(row * L, (row + 1) * L)) })),
       })),
-    });
-  }
-  return out;
+    };
+  });
 }
 
-/** Thins a curve to at most `max` points by averaging consecutive windows (training metrics are noisy). */
-export function smooth<T extends { readonly samples: number }>(
-  points: readonly T[],
-  value: (p: T) => number,
-  max: number,
-): { x: number; y: number }[] {
-  if (points.length === 0) return [];
-  const w = Math.max(1, Math.ceil(points.length / max));
-  const out: { x: number; y: number }[] = [];
-  for (let i = 0; i < points.length; i += w) {
-    const win = points.slice(i, i + w);
-    const ys = win.map(value).filter((v) => Number.isFinite(v));
-    if (ys.length === 0) continue;
-    out.push({ x: win[win.length - 1]?.samples ?? 0, y: ys.reduce((a, b) => a + b, 0) / ys.length });
-  }
-  return out;
+/** Mean, lowest and highest of `values` as a chart point with a band. */
+function band(model: string, x: number, values: readonly number[]): SeriesPoint {
+  const s = spreadOf(values);
+  return values.length > 1 ? { model, x, y: s.mean, lo: s.min, hi: s.max } : { model, x, y: s.mean };
 }
 
-function describeArch(run: ModelRun): string {
-  const a = run.config.arch;
-  const layers = a.name === "hrm" ? `${a.H_layers ?? "?"}+${a.L_layers ?? "?"} layers` : `${a.L_layers ?? "?"} layers`;
-  return `${run.preset}: ${layers}, hidden ${a.hidden_size ?? "?"}, T=${a.H_cycles ?? "?"}, n=${a.L_cycles ?? "?"}, N_sup=${a.halt_max_steps ?? "?"}, batch ${run.config.global_batch_size}`;
+/** Per x, the values of every seed that has a point there, as a mean line with a min..max band. No smoothing. */
+function acrossSeeds<T>(label: string, runs: readonly ModelRun[], points: (r: ModelRun) => readonly T[], x: (p: T) => number, y: (p: T) => number): SeriesPoint[] {
+  const byX = new Map<number, number[]>();
+  for (const r of runs) {
+    for (const p of points(r)) {
+      const v = y(p);
+      if (!Number.isFinite(v)) continue;
+      const list = byX.get(x(p)) ?? [];
+      list.push(v);
+      byX.set(x(p), list);
+    }
+  }
+  return [...byX.entries()].sort((a, b) => a[0] - b[0]).map(([xv, vs]) => band(label, xv, vs));
+}
+
+/** A compact description of how the model mixes tokens. */
+function mixer(c: Readonly<Record<string, unknown>>): string {
+  return c.mlp_t === true ? "token-mixing MLP (mlp_t)" : `self-attention, ${String(c.num_heads)} heads`;
+}
+
+/** The two models' settings side by side, from the resolved configs, plus what both share. */
+export function setupTable(series: readonly ModelSeries[], ctx: CompareContext): SetupTable {
+  const first = series.map((m) => m.runs[0]);
+  const col = (f: (r: ModelRun) => string): string[] => first.map((r) => (r === undefined ? "" : f(r)));
+  const a = (r: ModelRun) => r.modelConfig;
+  const rows: { name: string; values: string[] }[] = [
+    { name: "model", values: col((r) => (a(r).model === "hrm" ? "HRM (hierarchy: f_L fast, f_H slow)" : "TRM (one network, recursion)")) },
+    { name: "preset", values: col((r) => r.preset) },
+    { name: "token mixer", values: col((r) => mixer(a(r))) },
+    { name: "positions", values: col((r) => String(a(r).pos_encodings)) },
+    { name: "hidden size", values: col((r) => String(a(r).hidden_size)) },
+    { name: "expansion", values: col((r) => String(a(r).expansion)) },
+    {
+      name: "blocks",
+      values: col((r) => (a(r).model === "hrm" ? `${String(a(r).H_layers)} (f_H) + ${String(a(r).L_layers)} (f_L)` : `${String(a(r).L_layers)} (one net)`)),
+    },
+    {
+      name: "recursion per supervision step",
+      values: col((r) =>
+        a(r).model === "hrm"
+          ? `H_cycles ${String(a(r).H_cycles)} × L_cycles ${String(a(r).L_cycles)}`
+          : `T = ${String(a(r).H_cycles)}, n = ${String(a(r).L_cycles)}`,
+      ),
+    },
+    { name: "supervision steps (N_sup)", values: col((r) => String(a(r).halt_max_steps)) },
+    { name: "puzzle embedding", values: col((r) => `${String(a(r).puzzle_emb_ndim)} wide, ${String(a(r).puzzle_emb_len)} positions`) },
+    { name: "trainable parameters", values: col((r) => `${formatCount(r.params)} (${r.params})`) },
+    {
+      name: "optimiser",
+      values: col((r) => `${r.config.optimizer}, lr ${r.config.lr}, warm-up ${r.config.lr_warmup_steps}, weight decay ${r.config.weight_decay}`),
+    },
+    { name: "batch", values: col((r) => String(r.config.global_batch_size)) },
+    { name: "EMA", values: col((r) => (r.config.ema ? `rate ${r.config.ema_rate}` : "off")) },
+    { name: "evaluated weights", values: col((r) => r.weights) },
+  ];
+  const params = first.flatMap((r) => (r === undefined ? [] : [r.params]));
+  const ratio = params.length === 2 ? Math.max(...params) / Math.min(...params) - 1 : 0;
+  const notes = [
+    `Budget: ${ctx.budgetDescription}, the same for both. Data: ${ctx.dataDescription}. Seeds: ${ctx.seeds.join(", ")} (each seed sets initialisation and sampling${ctx.generated ? ", and generates its own data" : ""}; both models see the same data per seed).`,
+    `Parameters differ by ${(100 * ratio).toFixed(1)}%${ratio > 0.1 ? " (more than 10%: not a like-for-like size)" : ""}.`,
+    `Pairing "${ctx.pairing}": ${ctx.pairingDescription}.`,
+    ...(ctx.caveat === null ? [] : [ctx.caveat]),
+  ];
+  return { rows, notes };
 }
 
 export interface CompareContext {
   readonly task: string;
   readonly dataDescription: string;
   readonly budgetDescription: string;
-  readonly seed: number;
+  readonly seeds: readonly number[];
+  /** True when each seed generated its own data. */
+  readonly generated: boolean;
+  readonly pairing: string;
+  readonly pairingDescription: string;
+  readonly caveat: string | null;
+  readonly scenario: string;
   readonly backend: string;
   readonly command: string;
 }
 
-/** The report's input from the runs. */
-export function buildReportInput(runs: readonly ModelRun[], ctx: CompareContext): ReportInput {
-  const models: ReportModel[] = runs.map((r) => ({
-    label: r.label,
-    description: describeArch(r),
-    summary: summarize(r),
-    curve: r.evaluation.curve,
-    haltingHistogram: r.evaluation.halting.histogram,
-  }));
-  const curve = (
-    id: string,
-    title: string,
-    yTitle: string,
-    pick: (r: ModelRun) => { x: number; y: number }[],
-    yFormat?: string,
-    markers = false,
-  ): LearningCurve => ({
-    id,
-    markers,
-    title,
-    xTitle: "training samples (sample × supervision step)",
-    yTitle,
-    ...(yFormat === undefined ? {} : { yFormat }),
-    points: runs.flatMap((r) => pick(r).map((p) => ({ model: r.label, ...p }))),
+/** The report's input from every seed's runs. */
+export function buildReportInput(series: readonly ModelSeries[], ctx: CompareContext, task: Pick<Task, "picture"> = getTask(ctx.task)): ReportInput {
+  const models: ReportModel[] = series.map((m) => {
+    const runs = m.runs;
+    const steps = Math.max(...runs.map((r) => r.evaluation.curve.length));
+    return {
+      label: m.label,
+      description: `${runs[0]?.preset ?? ""}, ${runs.length} seed${runs.length === 1 ? "" : "s"}`,
+      summary: summarizeSeries(m),
+      curve: Array.from({ length: steps }, (_, i) => {
+        const exact = runs.map((r) => r.evaluation.curve[i]?.exactAccuracy ?? Number.NaN).filter(Number.isFinite);
+        const token = runs.map((r) => r.evaluation.curve[i]?.tokenAccuracy ?? Number.NaN).filter(Number.isFinite);
+        const e = spreadOf(exact);
+        return { step: i + 1, exactAccuracy: e.mean, tokenAccuracy: spreadOf(token).mean, ...(exact.length > 1 ? { exactLo: e.min, exactHi: e.max } : {}) };
+      }),
+      haltingHistogram: runs.reduce<number[]>((acc, r) => {
+        r.evaluation.halting.histogram.forEach((n, i) => (acc[i] = (acc[i] ?? 0) + n));
+        return acc;
+      }, []),
+    };
   });
+  const maxSamples = Math.max(1, ...series.flatMap((m) => m.runs.map((r) => r.fit.samples)));
+  const xDomain: [number, number] = [0, maxSamples];
+  const seedsNote = (ctx.seeds.length > 1 ? `Line: mean over ${ctx.seeds.length} seeds; band: lowest to highest seed. ` : "");
+  const xTitle = "training samples (sample × supervision step)";
+  const testRows = series[0]?.runs[0]?.evaluation.rows ?? 0;
+  const periodicRows = series[0]?.runs[0]?.tests.length ? (series[0]?.runs[0]?.config.eval_max_examples ?? testRows) : testRows;
   const learningCurves: LearningCurve[] = [
-    curve("loss", "Training loss", "loss (lm + 0.5 · q)", (r) => smooth(r.train, (p) => p.loss, 120)),
-    curve("train-exact", "Training exact accuracy (halted rows)", "exact accuracy", (r) => smooth(r.train, (p) => p.exactAccuracy, 120), ".0%"),
-    curve(
-      "test-exact",
-      "Test exact accuracy during training (EMA weights)",
-      "exact accuracy",
-      (r) => [
-        ...r.tests.map((p) => ({ x: p.samples, y: p.exactAccuracy })),
-        // The final evaluation closes the curve at the last sample trained.
-        ...(r.tests.some((p) => p.samples === r.fit.samples) ? [] : [{ x: r.fit.samples, y: r.evaluation.exactAccuracy }]),
-      ],
-      ".0%",
-      true,
-    ),
+    {
+      id: "loss",
+      title: "Training loss, every optimiser step",
+      xTitle,
+      yTitle: "loss (lm + 0.5 · q)",
+      xDomain,
+      note: `${seedsNote}Every step is plotted; nothing is smoothed.`,
+      points: series.flatMap((m) => acrossSeeds(m.label, m.runs, (r) => r.train, (p) => p.samples, (p) => p.loss)),
+    },
+    {
+      id: "train-exact",
+      title: "Training exact accuracy (rows halted at that step)",
+      xTitle,
+      yTitle: "exact accuracy",
+      yFormat: ".0%",
+      yDomain: [0, 1],
+      xDomain,
+      note: `${seedsNote}Every step is plotted; a step where no row halted has no point.`,
+      points: series.flatMap((m) => acrossSeeds(m.label, m.runs, (r) => r.train, (p) => p.samples, (p) => p.exactAccuracy)),
+    },
+    {
+      id: "test-exact",
+      title: "Test exact accuracy during training (EMA weights)",
+      xTitle,
+      yTitle: "exact accuracy",
+      yFormat: ".0%",
+      yDomain: [0, 1],
+      xDomain,
+      markers: true,
+      note:
+        `${seedsNote}Every evaluation is a point. Points during training score the first ${Math.min(periodicRows, testRows)} test puzzles; ` +
+        `the last point of each line is the final evaluation of all ${testRows} test puzzles, the number in the table.`,
+      points: series.flatMap((m) => {
+        const during = acrossSeeds(
+          m.label,
+          m.runs,
+          (r) => r.tests.filter((p) => p.samples < r.fit.samples),
+          (p) => p.samples,
+          (p) => p.exactAccuracy,
+        );
+        const finalX = Math.max(...m.runs.map((r) => r.fit.samples));
+        return [...during, band(m.label, finalX, m.runs.map((r) => r.evaluation.exactAccuracy))];
+      }),
+    },
   ];
-  const rows = runs[0]?.evaluation.rows ?? 0;
+  const seedText = ctx.seeds.length === 1 ? `seed ${ctx.seeds[0]}` : `${ctx.seeds.length} seeds (${ctx.seeds.join(", ")})`;
   return {
-    title: `${runs.map((r) => r.label).join(" vs ")} on ${ctx.task}`,
-    subtitle: `${ctx.dataDescription} · ${ctx.budgetDescription} · seed ${ctx.seed} · ${ctx.backend} backend · ${rows} test puzzles`,
+    title: `${series.map((r) => r.label).join(" vs ")} on ${ctx.scenario === "" ? ctx.task : ctx.scenario}`,
+    subtitle: `${ctx.dataDescription} · ${ctx.budgetDescription} · ${seedText} · ${ctx.backend} backend · ${testRows} test puzzles`,
+    setup: setupTable(series, ctx),
     models,
     learningCurves,
-    examples: examples(ctx.task, runs, 3),
+    examples: examples(task, series.map((m) => m.runs[0]).filter((r): r is ModelRun => r !== undefined), 3),
     settings: [
+      ["scenario", ctx.scenario],
+      ["pairing", ctx.pairing],
       ["data", ctx.dataDescription],
       ["budget", ctx.budgetDescription],
-      ["seed", String(ctx.seed)],
+      ["seeds", ctx.seeds.join(", ")],
       ["backend", ctx.backend],
-      ...runs.map((r): [string, string] => [`${r.label} preset`, describeArch(r)]),
-      ...runs.map((r): [string, string] => [`${r.label} stop`, `${r.fit.status}: ${r.fit.message} (${r.fit.step} optimiser steps)`]),
-      ...runs.map((r): [string, string] => [`${r.label} peak process memory`, formatBytes(r.peakRssBytes)]),
+      ...series.flatMap((m) =>
+        m.runs.map((r): [string, string] => [
+          `${m.label} seed ${r.seed}`,
+          `${pct(r.evaluation.exactAccuracy)} exact; ${r.fit.status}: ${r.fit.message} (${r.fit.step} optimiser steps, ${formatSeconds(r.fit.elapsedSeconds)}, peak process memory ${formatBytes(r.peakRssBytes)})`,
+        ]),
+      ),
       ["command", ctx.command],
     ],
     footer: `Written by trm-compare · ${new Date().toISOString().slice(0, 10)}`,
   };
 }
 
-/** `results.json`: the numbers of the report, machine-readable. */
-export function buildResults(runs: readonly ModelRun[], ctx: CompareContext): unknown {
+/** `results.json`: the numbers of the report, machine-readable, per model and per seed. */
+export function buildResults(series: readonly ModelSeries[], ctx: CompareContext): unknown {
   return {
+    scenario: ctx.scenario,
+    pairing: ctx.pairing,
+    caveat: ctx.caveat,
     task: ctx.task,
     data: ctx.dataDescription,
     budget: ctx.budgetDescription,
-    seed: ctx.seed,
+    seeds: ctx.seeds,
     backend: ctx.backend,
     command: ctx.command,
-    models: runs.map((r) => ({
-      label: r.label,
-      preset: r.preset,
-      arch: r.config.arch,
-      global_batch_size: r.config.global_batch_size,
-      ...summarize(r),
-      peakRssBytes: r.peakRssBytes,
-      fit: r.fit,
-      evalSeconds: r.evalSeconds,
-      testRows: r.evaluation.rows,
-      perStep: r.evaluation.curve,
-      halting: r.evaluation.halting,
-      trainCurve: r.train,
-      testCurve: r.tests,
-    })),
+    models: series.map((m) => {
+      const s = summarizeSeries(m);
+      return {
+        label: m.label,
+        preset: m.runs[0]?.preset,
+        params: s.params,
+        arch: m.runs[0]?.modelConfig,
+        summary: s,
+        exactAccuracy: s.spread?.exactAccuracy === undefined ? null : formatSpread(s.spread.exactAccuracy, pct),
+        seeds: m.runs.map((r) => ({
+          seed: r.seed,
+          ...summarize(r),
+          testRows: r.evaluation.rows,
+          weights: r.weights,
+          perStep: r.evaluation.curve,
+          halting: r.evaluation.halting,
+          fit: r.fit,
+          evalSeconds: r.evalSeconds,
+          tests: r.tests,
+        })),
+      };
+    }),
   };
 }

@@ -1,14 +1,19 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
+  buildMazeDataset,
   buildSudokuDataset,
   datasetExamples,
+  generateMaze,
   generateSudoku,
+  unseenPuzzles,
+  type BuiltDataset,
   readDataset,
   readIdentifiers,
   writeBuiltDataset,
   type PuzzleDataset,
 } from "@trm/data";
+import type { Scenario } from "./scenarios.js";
 
 /** The datasets both models train and test on. */
 export interface CompareData {
@@ -21,21 +26,6 @@ export interface CompareData {
   /** Where it lives on disk. */
   readonly dir: string;
 }
-
-/** The embedded default: generated 4x4 Sudoku (see README for how the size and counts were chosen). */
-export const DEFAULT_SUDOKU = {
-  size: 4,
-  /** Original training puzzles; each becomes a group with `augmentations` shuffled variants. */
-  train: 1000,
-  augmentations: 15,
-  /** Held-out test puzzles, none of which is a training original. */
-  test: 256,
-  /**
-   * Givens kept at least: 0 removes givens while the solution stays unique, giving minimal puzzles (4.3 givens on
-   * average at seed 0). A higher floor makes easier puzzles.
-   */
-  minClues: 0,
-} as const;
 
 /** Reads a built dataset (`trm-train build-data`), with a clear message when the folder is not one. */
 export function readCompareData(dir: string, task: string): CompareData {
@@ -58,31 +48,33 @@ export function readCompareData(dir: string, task: string): CompareData {
 }
 
 /**
- * Generates the default Sudoku dataset under `dir` (deterministic per seed): unique-solution puzzles with the fewest
- * givens the generator reaches, training originals augmented as the official builder, and test puzzles whose
- * question is not among the training originals.
+ * Generates a scenario's dataset under `dir`, deterministic per seed: training originals augmented as the official
+ * builder, and test puzzles whose question is not among the training questions.
  */
-export function generateDefaultSudoku(dir: string, seed: number): CompareData {
-  const { size, train: nTrain, test: nTest, augmentations, minClues } = DEFAULT_SUDOKU;
-  const train = generateSudoku({ size, count: nTrain, seed, minClues });
-  const seen = new Set(train.map((p) => Array.from(p.question.cells).join("")));
-  // Draw extra test candidates and keep the first nTest that are not training questions.
-  const candidates = generateSudoku({ size, count: nTest * 3, seed: seed + 7919, minClues });
-  const test = candidates.filter((p) => {
-    const key = Array.from(p.question.cells).join("");
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-  if (test.length < nTest) throw new Error(`generated only ${test.length} distinct test puzzles, wanted ${nTest}`);
-  const built = buildSudokuDataset({ train, test: test.slice(0, nTest), augmentations, seed });
+export function generateScenarioData(scenario: Scenario, dir: string, seed: number): CompareData {
+  const d = scenario.data;
+  // Extra test candidates, so enough stay after dropping training questions and repeats.
+  const candidates = scenario.test * 3;
+  const options = { augmentations: scenario.augmentations, seed };
+  let built: BuiltDataset;
+  let detail: string;
+  if (d.task === "sudoku") {
+    const train = generateSudoku({ size: d.size, count: scenario.train, seed, minClues: d.minClues });
+    const test = unseenPuzzles(train, generateSudoku({ size: d.size, count: candidates, seed: seed + 7919, minClues: d.minClues }), scenario.test);
+    built = buildSudokuDataset({ train, test, ...options });
+    detail = `Sudoku ${d.size}x${d.size}, ${(train.reduce((s, p) => s + p.clues, 0) / train.length).toFixed(1)} givens on average`;
+  } else {
+    const train = generateMaze({ side: d.side, count: scenario.train, seed, minPath: d.minPath });
+    const test = unseenPuzzles(train, generateMaze({ side: d.side, count: candidates, seed: seed + 7919, minPath: d.minPath }), scenario.test);
+    built = buildMazeDataset({ train, test, ...options });
+    detail = `mazes ${d.side}x${d.side}, shortest path ${(train.reduce((s, p) => s + p.pathLength, 0) / train.length).toFixed(1)} steps on average`;
+  }
   writeBuiltDataset(dir, built);
-  const clues = train.reduce((s, p) => s + p.clues, 0) / train.length;
   return {
-    task: "sudoku",
+    task: d.task,
     description:
-      `generated Sudoku ${size}x${size}: ${nTrain} training puzzles × ${1 + augmentations} (original + ${augmentations} shuffles), ` +
-      `${nTest} unseen test puzzles, ${clues.toFixed(1)} givens on average`,
+      `generated ${detail}: ${scenario.train} training puzzles × up to ${1 + scenario.augmentations} (original + ${scenario.augmentations} symmetric variants), ` +
+      `${scenario.test} unseen test puzzles`,
     train: built.train,
     test: built.test,
     identifiers: built.identifiers,

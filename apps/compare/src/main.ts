@@ -1,51 +1,52 @@
-// trm-compare: HRM against TRM on the same data, budget, seed and evaluation.
+// trm-compare: TRM against HRM on the same data, budget, seeds and evaluation.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { useBackend } from "@trm/core";
 import { writeFileAtomic, writeReport } from "@trm/eval";
 import type { ModelRegistry } from "@trm/train";
-import { ArgsError, describeBudget, parseArgs, parseBudget, type CompareArgs } from "./args.js";
+import { ArgsError, describeBudget, parseArgs, type CompareArgs } from "./args.js";
 import { buildReportInput, buildResults, formatTable, type CompareContext } from "./compare-report.js";
-import { generateDefaultSudoku, readCompareData, type CompareData } from "./dataset.js";
+import { generateScenarioData, readCompareData, type CompareData } from "./dataset.js";
+import { DEFAULT_PAIRING, DEFAULT_SCENARIO, lookup, PAIRINGS, SCENARIO_SETS, SCENARIOS } from "./scenarios.js";
 import { progressDisplay, type ProgressStream } from "./progress.js";
 import { runModel, type ModelRun } from "./run-model.js";
 
-/**
- * The embedded default budget per model: training samples (sample x supervision step), so the default gives the same
- * numbers on every machine; measured to finish in about 6 to 10 minutes on 2 cores (see README).
- */
-export const DEFAULT_BUDGET = "25k";
+const table = (rows: readonly (readonly [string, string])[]): string => {
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join("\n");
+};
 
-/**
- * Overrides the embedded default applies to both presets (before any --set): 16 supervision steps as the paper, so
- * the refinement curve spans steps 1..16; an EMA horizon of about 10 steps, since a run of a few hundred steps would
- * otherwise evaluate weights averaged over most of training; periodic evaluations on 64 test puzzles, so they take
- * little of the budget.
- */
-export const DEFAULT_SETS: readonly string[] = ["arch.halt_max_steps=16", "ema_rate=0.9", "eval_max_examples=64"];
-
-export const USAGE = `trm-compare: train HRM and TRM on the same data and budget, and report side by side
+export const USAGE = `trm-compare: train TRM and HRM on the same data and budget over several seeds, and report side by side
 
 Usage:
-  trm-compare [--task sudoku] [--data <dir>] [--budget <minutes>m|<seconds>s|<samples>] [--trm-preset <name|file>]
-              [--hrm-preset <name|file>] [--backend auto|wasm|cpu|tensorflow|tensorflow-gpu] [--out <dir>] [--seed <n>]
-              [--test-limit <n>] [--set key=value ...]
+  trm-compare [--scenario <name>] [--pairing <name>] [--seeds <n>] [--seed <first>] [--budget <m>m|<s>s|<samples>]
+              [--data <dir> [--task <name>]] [--trm-preset <name|file>] [--hrm-preset <name|file>]
+              [--backend auto|wasm|cpu|tensorflow|tensorflow-gpu] [--out <dir>] [--test-limit <n>] [--set key=value ...]
 
 Options:
-  --task        task of --data: sudoku, maze or arc (default sudoku)
-  --data        a dataset built by \`trm-train build-data\`; default: generated 4x4 Sudoku, written to <out>/data
-  --budget      per model: wall-clock minutes ("3m"), seconds ("90s") or training samples ("20000", "20k");
-                default ${DEFAULT_BUDGET}
-  --trm-preset  TRM training preset or config file (default tiny-trm-sudoku4)
-  --hrm-preset  HRM training preset or config file (default tiny-hrm-sudoku4)
+  --scenario    generated data and budget (default ${DEFAULT_SCENARIO}); see Scenarios
+  --pairing     which two models (default ${DEFAULT_PAIRING}); see Pairings
+  --seeds       seeds per model, run one after another (default 3): --seed, --seed + 1, ...
+  --seed        first seed (default 0); a seed sets data generation, initialisation and sampling
+  --budget      per model and seed: wall-clock minutes ("3m"), seconds ("90s") or training samples ("20000",
+                "20k"; sample × supervision step); default: the scenario's
+  --data        a dataset built by \`trm-train build-data\` instead of the scenario's generated data (the scenario's
+                budget and training overrides still apply); e.g. hard 9x9 Sudoku:
+                trm-train build-data --task sudoku --src ../shared/data/sudoku-hard/... --out data/sudoku-hard
+  --task        task of --data (default sudoku); any registered task, for its puzzle pictures
+  --trm-preset  replace the pairing's TRM preset (a @trm/train preset or a config file)
+  --hrm-preset  replace the pairing's HRM preset
   --backend     tfjs backend (default auto)
-  --out         output directory (default runs/compare): report.html, results.json, charts/, trm/, hrm/
-  --seed        seed of data generation, initialisation and sampling (default 0)
+  --out         output directory (default runs/compare): report.html, results.json, charts/, <model>/seed-<n>/
   --test-limit  score only the first n test puzzles (default all)
-  --set         training-config override for both models, after the presets (repeatable), e.g. --set lr=1e-3
+  --set         training-config override for both models, after the scenario's and the pairing's (repeatable)
 
-With no --data it runs the embedded default comparison on generated 4x4 Sudoku, with these overrides on both presets
-before any --set: ${DEFAULT_SETS.join(" ")}. It writes report.html and results.json.
+Pairings:
+${table(Object.values(PAIRINGS).map((p) => [p.name, `${p.models[0].preset} vs ${p.models[1].preset}${p.models.some((m) => m.sets.length > 0) ? ` (${p.models.map((m) => m.sets.join(" ")).filter((x) => x).join("; ")})` : ""}`]))}
+${Object.values(PAIRINGS).map((p) => `  ${p.name}: ${p.description}.${p.caveat === null ? "" : ` ${p.caveat}`}`).join("\n")}
+
+Scenarios (training overrides on both models: ${SCENARIO_SETS.join(" ")}):
+${table(Object.values(SCENARIOS).map((s) => [s.name, `${s.description}; ${s.train} x ${1 + s.augmentations} training, ${s.test} test; budget ${describeBudget(s.budget)}`]))}
 `;
 
 export interface CompareDependencies {
@@ -57,55 +58,74 @@ async function run(args: CompareArgs, argv: readonly string[], deps: CompareDepe
   const stream = deps.stream ?? process.stderr;
   const backend = await useBackend(args.backend, { log: (l) => stream.write(`${l}\n`) });
   mkdirSync(args.out, { recursive: true });
-  let data: CompareData;
-  if (args.data !== null) data = readCompareData(args.data, args.task);
-  else if (args.task === "sudoku") {
-    stream.write("generating the default Sudoku dataset...\n");
-    data = generateDefaultSudoku(join(args.out, "data"), args.seed);
-  } else throw new ArgsError(`--task ${args.task} needs --data <dir> (only Sudoku has an embedded default)`);
-  stream.write(`data: ${data.description}\n`);
-  const budget = args.budget ?? parseBudget(DEFAULT_BUDGET);
-  stream.write(`budget: ${describeBudget(budget)}\n`);
+  const scenario = lookup(SCENARIOS, args.scenario, "--scenario");
+  const pairing = lookup(PAIRINGS, args.pairing, "--pairing");
+  const fixedData = args.data === null ? null : readCompareData(args.data, args.task ?? "sudoku");
+  const budget = args.budget ?? scenario.budget;
+  const seeds = Array.from({ length: args.seeds }, (_, i) => args.seed + i);
+  const models = pairing.models.map((m, i) => ({
+    ...m,
+    preset: (i === 0 ? args.trmPreset : args.hrmPreset) ?? m.preset,
+  }));
+  stream.write(`pairing ${pairing.name}: ${models.map((m) => `${m.label} = ${m.preset}${m.sets.length ? ` ${m.sets.join(" ")}` : ""}`).join(", ")}\n`);
+  if (pairing.caveat !== null) stream.write(`note: ${pairing.caveat}\n`);
+  stream.write(`budget: ${describeBudget(budget)}; seeds ${seeds.join(", ")}\n`);
 
   const registry = deps.registry ?? (await import("./models.js")).MODEL_REGISTRY;
-  const runs: ModelRun[] = [];
-  for (const [label, preset] of [
-    ["TRM", args.trmPreset],
-    ["HRM", args.hrmPreset],
-  ] as const) {
-    const progress = progressDisplay(label, budget, stream);
-    const r = await runModel({
-      label,
-      preset,
-      registry,
-      data,
-      budget,
-      seed: args.seed,
-      sets: args.data === null ? [...DEFAULT_SETS, ...args.sets] : args.sets,
-      runDir: join(args.out, label.toLowerCase()),
-      testLimit: args.testLimit,
-      snapshotRows: 64,
-      onEvent: (e) => progress.onFit(e),
-      onEvalProgress: (done, total) => progress.onEval(done, total),
-    });
-    progress.done(
-      `test exact ${(100 * r.evaluation.exactAccuracy).toFixed(1)}% on ${r.evaluation.rows} puzzles (${r.weights} weights, ${r.evalSeconds.toFixed(1)} s to evaluate)`,
-    );
-    runs.push(r);
+  const series = models.map((m) => ({ label: m.label, runs: [] as ModelRun[] }));
+  let data: CompareData | null = fixedData;
+  for (const seed of seeds) {
+    if (fixedData === null) {
+      stream.write(`seed ${seed}: generating ${scenario.name} data...\n`);
+      data = generateScenarioData(scenario, join(args.out, "data", `seed-${seed}`), seed);
+    }
+    if (data === null) throw new Error("no data");
+    if (seed === seeds[0]) stream.write(`data: ${data.description}\n`);
+    for (const [i, m] of models.entries()) {
+      const tag = `${m.label} seed ${seed}`;
+      const progress = progressDisplay(tag, budget, stream);
+      const r = await runModel({
+        label: m.label,
+        preset: m.preset,
+        registry,
+        data,
+        budget,
+        seed,
+        sets: [...scenario.sets, ...m.sets, ...args.sets],
+        runDir: join(args.out, m.label.toLowerCase(), `seed-${seed}`),
+        testLimit: args.testLimit,
+        snapshotRows: 64,
+        onEvent: (e) => progress.onFit(e),
+        onEvalProgress: (done, total) => progress.onEval(done, total),
+      });
+      progress.done(
+        `test exact ${(100 * r.evaluation.exactAccuracy).toFixed(1)}% on ${r.evaluation.rows} puzzles (${r.params} trainable parameters, ${r.fit.step} steps in ${r.fit.elapsedSeconds.toFixed(0)} s, ${r.weights} weights)`,
+      );
+      series[i]?.runs.push(r);
+    }
   }
+  if (data === null) throw new Error("no data");
 
   const ctx: CompareContext = {
     task: data.task,
-    dataDescription: data.description,
+    dataDescription: fixedData === null ? `${scenario.name}: ${data.description}` : data.description,
     budgetDescription: describeBudget(budget),
-    seed: args.seed,
+    seeds,
+    generated: fixedData === null,
+    pairing: pairing.name,
+    pairingDescription: pairing.description,
+    caveat: pairing.caveat,
+    scenario: fixedData === null ? scenario.name : "",
     backend: backend.name,
     command: ["trm-compare", ...argv].join(" "),
   };
-  const written = await writeReport(args.out, buildReportInput(runs, ctx));
+  const written = await writeReport(args.out, buildReportInput(series, ctx));
   const resultsPath = join(args.out, "results.json");
-  writeFileAtomic(resultsPath, `${JSON.stringify(buildResults(runs, ctx), null, 2)}\n`);
-  process.stdout.write(`\n${formatTable(runs)}\n\nreport:  ${written.html}\nresults: ${resultsPath}\n`);
+  writeFileAtomic(resultsPath, `${JSON.stringify(buildResults(series, ctx), null, 2)}\n`);
+  const params = series.map((m) => `${m.label} ${m.runs[0]?.params ?? 0}`).join(", ");
+  process.stdout.write(
+    `\n${formatTable(series)}\n\ntrainable parameters: ${params}${pairing.caveat === null ? "" : `\nnote: ${pairing.caveat}`}\n\nreport:  ${written.html}\nresults: ${resultsPath}\n`,
+  );
   return 0;
 }
 

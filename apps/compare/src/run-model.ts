@@ -42,6 +42,9 @@ export interface ModelRun {
   readonly label: string;
   readonly preset: string;
   readonly config: TrainConfig;
+  /** The model's own resolved architecture (every field, defaults filled in). */
+  readonly modelConfig: Readonly<Record<string, unknown>>;
+  readonly seed: number;
   readonly params: number;
   readonly fit: Omit<FitResult, "lastEval">;
   readonly samplesPerSecond: number;
@@ -176,6 +179,8 @@ export async function runModel(o: RunModelOptions): Promise<ModelRun> {
       label: o.label,
       preset: o.preset,
       config,
+      modelConfig: model.config,
+      seed: o.seed,
       params: countParams(model),
       fit: fitSummary,
       samplesPerSecond: lastRecordSps,

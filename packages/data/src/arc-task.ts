@@ -62,6 +62,7 @@ export const arcTask: Task<Grid, ArcAugmentation> = {
   augmentSplits: ["train", "test"],
   dedupe: true,
   puzzleIdentifiers: "per-variant",
+  picture: (tokens) => ({ kind: "colours", grid: decodeArcGrid(tokens) }),
   extraFiles(items) {
     // As the official test_puzzles.json: the raw held-out tasks, for scoring predictions against them.
     const pairs = (exs: TaskItem<Grid>["train"]) => exs.map((e) => ({ input: gridToRows(e.question), output: gridToRows(e.answer) }));

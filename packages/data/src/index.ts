@@ -97,8 +97,8 @@ export {
   type Split,
   type TokenArray,
 } from "./dataset.js";
-export type { EncodeContext, Task, TaskAugmentation, TaskExample, TaskItem } from "./task.js";
-export { questionAnswerItems, splitOfFile } from "./task.js";
+export type { BoardPicture, EncodeContext, PictureGrid, Task, TaskAugmentation, TaskExample, TaskItem } from "./task.js";
+export { boardPicture, questionAnswerItems, splitOfFile } from "./task.js";
 export { getTask, listTasks, registerTask, unregisterTask } from "./registry.js";
 export {
   DatasetBuilder,
@@ -116,3 +116,4 @@ export { IGNORE_LABEL, type Batch } from "./batch.js";
 export { TrainSampler, type TrainSamplerOptions, type TrainSamplerState } from "./sampler.js";
 export { evalBatches, type EvalBatch } from "./eval-batches.js";
 export { integerParams, parseGenerateSpec } from "./generate-spec.js";
+export { unseenPuzzles } from "./held-out.js";

@@ -56,6 +56,9 @@ export const mazeTask: Task<Grid, DihedralId> = {
   augmentSplits: ["train"],
   dedupe: true,
   puzzleIdentifiers: "blank",
+  picture(tokens) {
+    return { kind: "maze", grid: mazeTask.decode(tokens) };
+  },
 };
 
 export interface MazeDatasetInput extends BuildOptions {

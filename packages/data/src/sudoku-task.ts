@@ -5,7 +5,7 @@ import { DataError } from "./errors.js";
 import type { Grid } from "./grid.js";
 import { decodeSudokuGrid, encodeSudokuGrid, loadSudokuFile, validateSudoku, type SudokuPuzzle } from "./sudoku.js";
 import { applySudokuAugmentation, inverseSudokuAugmentation, randomSudokuAugmentation, type SudokuAugmentation } from "./sudoku-augment.js";
-import { isSudokuSize, type SudokuSize } from "./sudoku-box.js";
+import { isSudokuSize, sudokuBox, type SudokuSize } from "./sudoku-box.js";
 import { generateSudoku } from "./sudoku-generator.js";
 import { integerParams } from "./generate-spec.js";
 import type { Split } from "./dataset.js";
@@ -70,6 +70,10 @@ export const sudokuTask: Task<Grid, SudokuAugmentation> = {
   augmentSplits: ["train"],
   dedupe: false,
   puzzleIdentifiers: "blank",
+  picture(tokens) {
+    const grid = decodeSudokuGrid(tokens);
+    return { kind: "digits", grid, box: sudokuBox(sizeOf(grid)) };
+  },
 };
 
 export interface SudokuDatasetInput extends BuildOptions {

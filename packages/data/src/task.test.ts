@@ -4,6 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildDataset, holdOutItems, writeBuiltDataset } from "./build.js";
+import { boardPicture } from "./task.js";
 import { readDataset } from "./dataset.js";
 import { gridsEqual } from "./grid.js";
 import { getTask, listTasks, registerTask, unregisterTask } from "./registry.js";
@@ -58,5 +59,24 @@ describe("README example: a Latin-square task", () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe("board pictures for reports", () => {
+  it("each built-in task says how to draw its boards", () => {
+    const sudoku = boardPicture(getTask("sudoku"), [2, 3, 4, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(sudoku).toMatchObject({ kind: "digits", box: { rows: 2, cols: 2 } });
+    expect(Array.from(sudoku.grid.cells).slice(0, 5)).toEqual([1, 2, 3, 4, 0]);
+    const six = boardPicture(getTask("sudoku"), new Array<number>(36).fill(1));
+    expect(six).toMatchObject({ kind: "digits", box: { rows: 2, cols: 3 } });
+    expect(boardPicture(getTask("maze"), [1, 2, 3, 4, 5, 1, 1, 1, 1])).toMatchObject({ kind: "maze", grid: { rows: 3, cols: 3 } });
+    expect(boardPicture(getTask("arc"), new Array<number>(900).fill(0)).kind).toBe("colours");
+  });
+
+  it("a task without `picture` shows its token ids on a grid; ignored labels (-100) show as PAD", () => {
+    const square = boardPicture(latinSquareTask, [-100, 2, 3, 4, 5, 2, 3, 4, 5, 2, 3, 4, 5, 2, 3, 4]);
+    expect(square).toMatchObject({ kind: "digits", grid: { rows: 4, cols: 4 } });
+    expect(Array.from(square.grid.cells).slice(0, 3)).toEqual([0, 2, 3]);
+    expect(boardPicture({}, [1, 2, 3])).toMatchObject({ kind: "digits", grid: { rows: 1, cols: 3 } });
   });
 });

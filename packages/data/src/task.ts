@@ -37,6 +37,23 @@ export interface EncodeContext {
   readonly keepOrigin: boolean;
 }
 
+/** A grid for a picture: row-major cells, as {@link Grid} but any array of small integers. */
+export interface PictureGrid {
+  readonly rows: number;
+  readonly cols: number;
+  readonly cells: ArrayLike<number>;
+}
+
+/**
+ * How a report draws one board of a task. `digits`: numbers on a grid, 0 blank, with optional box lines (Sudoku, or
+ * any number puzzle); `maze`: maze token ids (1 wall, 2 open, 3 start, 4 goal, 5 path, as the Maze task); `colours`:
+ * cells filled from the ARC palette (0..9).
+ */
+export type BoardPicture =
+  | { readonly kind: "digits"; readonly grid: PictureGrid; readonly box?: { readonly rows: number; readonly cols: number } }
+  | { readonly kind: "maze"; readonly grid: PictureGrid }
+  | { readonly kind: "colours"; readonly grid: PictureGrid };
+
 /**
  * The extension point: everything the dataset builder, the CLI and the evaluator need to know of a puzzle family.
  * Sudoku, Maze and ARC are Tasks; `registerTask` adds a new one without touching them.
@@ -67,6 +84,23 @@ export interface Task<B = unknown, A = unknown> {
   readonly puzzleIdentifiers: "blank" | "per-variant";
   /** Extra JSON files to write beside `identifiers.json` (ARC: `test_puzzles.json`). */
   extraFiles?(items: readonly TaskItem<B>[]): Record<string, unknown>;
+  /**
+   * Draws one row of tokens (a question, an answer or a model's prediction; ignored label positions come as 0, PAD)
+   * for reports. Without it, {@link boardPicture} shows the token ids on a grid.
+   */
+  picture?(tokens: ArrayLike<number>): BoardPicture;
+}
+
+/**
+ * The task's picture of a row of tokens, or the token ids themselves on a grid (square when the length is a square,
+ * else one row) for a task that does not say how to draw itself.
+ */
+export function boardPicture(task: Pick<Task, "picture">, tokens: ArrayLike<number>): BoardPicture {
+  const clean = Array.from(tokens, (t) => Math.max(0, t));
+  if (task.picture) return task.picture(clean);
+  const side = Math.round(Math.sqrt(clean.length));
+  const square = side * side === clean.length;
+  return { kind: "digits", grid: { rows: square ? side : 1, cols: square ? side : clean.length, cells: clean } };
 }
 
 

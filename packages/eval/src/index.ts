@@ -6,3 +6,4 @@ export * from "./report/palette.js";
 export * from "./report/puzzle-svg.js";
 export * from "./report/charts.js";
 export * from "./report/report-html.js";
+export * from "./report/seed-stats.js";

@@ -29,6 +29,24 @@ export interface SeriesPoint {
   readonly model: string;
   readonly x: number;
   readonly y: number;
+  /** A band around the line at this x (e.g. the lowest and highest seed); both or neither. */
+  readonly lo?: number;
+  readonly hi?: number;
+}
+
+/** A shaded band from `lo` to `hi` per model, under the line, when the points carry one. */
+function bandLayer(points: readonly SeriesPoint[], colours: ModelColours): object[] {
+  if (!points.some((p) => p.lo !== undefined && p.hi !== undefined)) return [];
+  return [
+    {
+      mark: { type: "area", opacity: 0.18 },
+      encoding: {
+        y: { field: "lo", type: "quantitative" },
+        y2: { field: "hi" },
+        color: { field: "model", type: "nominal", scale: colourScale(colours), legend: null },
+      },
+    },
+  ];
 }
 
 export interface ModelColours {
@@ -40,11 +58,24 @@ export interface ModelColours {
 
 const colourScale = (c: ModelColours) => ({ domain: [...c.models], range: [...c.colours] });
 
-/** Lines per model, e.g. training loss against samples seen. */
+/**
+ * Lines per model, e.g. training loss against samples seen: straight segments between the points as given (no
+ * smoothing), a band where the points carry `lo`/`hi`.
+ */
 export function lineChartSpec(
   points: readonly SeriesPoint[],
   colours: ModelColours,
-  o: { title: string; xTitle: string; yTitle: string; yFormat?: string; yDomain?: [number, number]; logY?: boolean; points?: boolean; width?: number },
+  o: {
+    title: string;
+    xTitle: string;
+    yTitle: string;
+    yFormat?: string;
+    yDomain?: [number, number];
+    xDomain?: [number, number];
+    logY?: boolean;
+    points?: boolean;
+    width?: number;
+  },
 ): TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
@@ -53,9 +84,14 @@ export function lineChartSpec(
     height: 220,
     config: CONFIG,
     data: { values: points.map((p) => ({ ...p })) },
-    mark: { type: "line", strokeWidth: 2.25, interpolate: "monotone", point: o.points === true ? { size: 36, filled: true } : false },
     encoding: {
-      x: { field: "x", type: "quantitative", title: o.xTitle, axis: { format: "~s", tickCount: 6 } },
+      x: {
+        field: "x",
+        type: "quantitative",
+        title: o.xTitle,
+        axis: { format: "~s", tickCount: 6 },
+        ...(o.xDomain ? { scale: { domain: [...o.xDomain], nice: false } } : {}),
+      },
       y: {
         field: "y",
         type: "quantitative",
@@ -65,10 +101,14 @@ export function lineChartSpec(
       },
       color: { field: "model", type: "nominal", scale: colourScale(colours) },
     },
-  };
+    layer: [
+      ...bandLayer(points, colours),
+      { mark: { type: "line", strokeWidth: 2.25, point: o.points === true ? { size: 36, filled: true } : false } },
+    ],
+  } as TopLevelSpec;
 }
 
-/** Exact accuracy after each supervision step: the refinement curve. */
+/** Exact accuracy after each supervision step: the refinement curve (a band where the points carry one). */
 export function refinementChartSpec(points: readonly SeriesPoint[], colours: ModelColours, steps: number): TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
@@ -77,7 +117,6 @@ export function refinementChartSpec(points: readonly SeriesPoint[], colours: Mod
     height: 220,
     config: CONFIG,
     data: { values: points.map((p) => ({ ...p })) },
-    mark: { type: "line", strokeWidth: 2.25, point: { size: 40, filled: true } },
     encoding: {
       x: {
         field: "x",
@@ -89,7 +128,8 @@ export function refinementChartSpec(points: readonly SeriesPoint[], colours: Mod
       y: { field: "y", type: "quantitative", title: "exact accuracy", scale: { domain: [0, 1] }, axis: { format: ".0%" } },
       color: { field: "model", type: "nominal", scale: colourScale(colours) },
     },
-  };
+    layer: [...bandLayer(points, colours), { mark: { type: "line", strokeWidth: 2.25, point: { size: 40, filled: true } } }],
+  } as TopLevelSpec;
 }
 
 /** Share of test puzzles per halting step, models side by side. */

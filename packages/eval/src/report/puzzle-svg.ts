@@ -1,4 +1,4 @@
-import type { ArcGrid } from "../arc-vote.js";
+import type { BoardPicture } from "@trm/data";
 import { ARC_PALETTE, WRONG_COLOUR } from "./palette.js";
 
 // Puzzle pictures as small inline SVGs. These are drawings of boards, not charts, so they are written directly.
@@ -6,14 +6,8 @@ import { ARC_PALETTE, WRONG_COLOUR } from "./palette.js";
 /** Maze token ids of the official builder (charset "# SGo" at 1..5; 0 is PAD). */
 export const MAZE_TOKENS = { pad: 0, wall: 1, open: 2, start: 3, goal: 4, path: 5 } as const;
 
-/** A decoded board the report can draw. */
-export type PuzzleView =
-  /** cells: 0 blank, 1..size digits. */
-  | { readonly kind: "sudoku"; readonly grid: ArcGrid; readonly box: { readonly rows: number; readonly cols: number } }
-  /** cells: maze token ids (see MAZE_TOKENS). */
-  | { readonly kind: "maze"; readonly grid: ArcGrid }
-  /** cells: colours 0..9. */
-  | { readonly kind: "arc"; readonly grid: ArcGrid };
+/** A decoded board the report can draw: what a task's `picture` returns (see `Task.picture` in @trm/data). */
+export type PuzzleView = BoardPicture;
 
 export interface DrawOptions {
   /** Side of one cell in px; a default is picked from the board size. */
@@ -31,7 +25,7 @@ export interface DrawOptions {
 const esc = (s: string): string =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-const at = (g: ArcGrid, r: number, c: number): number => g.cells[r * g.cols + c] ?? 0;
+const at = (g: PuzzleView["grid"], r: number, c: number): number => g.cells[r * g.cols + c] ?? 0;
 
 /** Per cell, 1 where `view` differs from `target`; all 1 when the shapes differ. Null without a target. */
 export function wrongCells(view: PuzzleView, target: PuzzleView | undefined): Uint8Array | null {
@@ -46,7 +40,7 @@ export function wrongCells(view: PuzzleView, target: PuzzleView | undefined): Ui
 
 function defaultCell(rows: number, cols: number, kind: PuzzleView["kind"]): number {
   const side = Math.max(rows, cols, 1);
-  if (kind === "sudoku") return side <= 4 ? 26 : side <= 6 ? 22 : 18;
+  if (kind === "digits") return side <= 4 ? 26 : side <= 6 ? 22 : 18;
   return Math.max(4, Math.min(20, Math.floor(170 / side)));
 }
 
@@ -65,7 +59,7 @@ function cross(x: number, y: number, s: number): string {
 
 function drawArc(view: PuzzleView, o: DrawOptions): string {
   const g = view.grid;
-  const s = o.cell ?? defaultCell(g.rows, g.cols, "arc");
+  const s = o.cell ?? defaultCell(g.rows, g.cols, "colours");
   const wrong = wrongCells(view, o.target);
   const w = Math.max(1, g.cols) * s + 1;
   const h = Math.max(1, g.rows) * s + 1;
@@ -84,23 +78,24 @@ function drawArc(view: PuzzleView, o: DrawOptions): string {
   return parts.join("");
 }
 
-function drawSudoku(view: PuzzleView & { kind: "sudoku" }, o: DrawOptions): string {
+function drawDigits(view: PuzzleView & { kind: "digits" }, o: DrawOptions): string {
   const g = view.grid;
-  const n = g.rows;
-  const s = o.cell ?? defaultCell(n, n, "sudoku");
+  const s = o.cell ?? defaultCell(g.rows, g.cols, "digits");
   const wrong = wrongCells(view, o.target);
   const givens = o.givens?.grid;
-  const side = n * s;
   const pad = 2;
-  const W = side + 2 * pad;
-  const parts = [svgOpen(W, W, o.label), `<rect width="${W}" height="${W}" fill="#fff"/>`];
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < n; c++) {
+  const W = g.cols * s + 2 * pad;
+  const H = g.rows * s + 2 * pad;
+  // Without boxes only the border is thick.
+  const box = view.box ?? { rows: g.rows, cols: g.cols };
+  const parts = [svgOpen(W, H, o.label), `<rect width="${W}" height="${H}" fill="#fff"/>`];
+  for (let r = 0; r < g.rows; r++) {
+    for (let c = 0; c < g.cols; c++) {
       const x = pad + c * s;
       const y = pad + r * s;
       const v = at(g, r, c);
-      const isGiven = givens !== undefined && at(givens, r, c) !== 0;
-      const bad = wrong?.[r * n + c] === 1;
+      const isGiven = givens !== undefined && givens.rows === g.rows && givens.cols === g.cols && at(givens, r, c) !== 0;
+      const bad = wrong?.[r * g.cols + c] === 1;
       if (isGiven) parts.push(`<rect x="${x}" y="${y}" width="${s}" height="${s}" fill="#f1f5f9"/>`);
       if (bad) parts.push(`<rect x="${x}" y="${y}" width="${s}" height="${s}" fill="#fee2e2"/>`);
       if (v !== 0) {
@@ -113,13 +108,10 @@ function drawSudoku(view: PuzzleView & { kind: "sudoku" }, o: DrawOptions): stri
     }
   }
   // Thin cell lines, thick box lines.
-  for (let i = 0; i <= n; i++) {
-    const p = pad + i * s;
-    const rowThick = i % view.box.rows === 0;
-    const colThick = i % view.box.cols === 0;
-    parts.push(`<line x1="${pad}" y1="${p}" x2="${pad + side}" y2="${p}" stroke="${rowThick ? "#334155" : "#cbd5e1"}" stroke-width="${rowThick ? 2 : 1}"/>`);
-    parts.push(`<line x1="${p}" y1="${pad}" x2="${p}" y2="${pad + side}" stroke="${colThick ? "#334155" : "#cbd5e1"}" stroke-width="${colThick ? 2 : 1}"/>`);
-  }
+  const line = (x1: number, y1: number, x2: number, y2: number, thick: boolean): string =>
+    `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${thick ? "#334155" : "#cbd5e1"}" stroke-width="${thick ? 2 : 1}"/>`;
+  for (let i = 0; i <= g.rows; i++) parts.push(line(pad, pad + i * s, pad + g.cols * s, pad + i * s, i % box.rows === 0));
+  for (let i = 0; i <= g.cols; i++) parts.push(line(pad + i * s, pad, pad + i * s, pad + g.rows * s, i % box.cols === 0));
   parts.push("</svg>");
   return parts.join("");
 }
@@ -165,11 +157,11 @@ function drawMaze(view: PuzzleView, o: DrawOptions): string {
 /** Draws a board as an inline SVG string. */
 export function drawPuzzle(view: PuzzleView, options: DrawOptions = {}): string {
   switch (view.kind) {
-    case "sudoku":
-      return drawSudoku(view, options);
+    case "digits":
+      return drawDigits(view, options);
     case "maze":
       return drawMaze(view, options);
-    case "arc":
+    case "colours":
       return drawArc(view, options);
   }
 }

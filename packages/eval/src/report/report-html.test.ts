@@ -15,8 +15,8 @@ export function externalUrls(html: string): string[] {
 
 describe("drawPuzzle", () => {
   it("colours ARC cells with the standard palette and crosses wrong cells", () => {
-    const target = { kind: "arc" as const, grid: { rows: 1, cols: 3, cells: [1, 2, 9] } };
-    const view = { kind: "arc" as const, grid: { rows: 1, cols: 3, cells: [1, 0, 9] } };
+    const target = { kind: "colours" as const, grid: { rows: 1, cols: 3, cells: [1, 2, 9] } };
+    const view = { kind: "colours" as const, grid: { rows: 1, cols: 3, cells: [1, 0, 9] } };
     const svg = drawPuzzle(view, { target, cell: 10 });
     expect(svg).toContain(`fill="${ARC_PALETTE[1]}"`);
     expect(svg).toContain(`fill="${ARC_PALETTE[0]}"`);
@@ -27,14 +27,14 @@ describe("drawPuzzle", () => {
   });
 
   it("marks every cell wrong when the shapes differ", () => {
-    const target = { kind: "arc" as const, grid: { rows: 1, cols: 2, cells: [1, 2] } };
-    const view = { kind: "arc" as const, grid: { rows: 2, cols: 1, cells: [1, 2] } };
+    const target = { kind: "colours" as const, grid: { rows: 1, cols: 2, cells: [1, 2] } };
+    const view = { kind: "colours" as const, grid: { rows: 2, cols: 1, cells: [1, 2] } };
     expect(Array.from(wrongCells(view, target) ?? [])).toEqual([1, 1]);
   });
 
   it("draws a Sudoku with digits and box lines", () => {
     const g = { rows: 4, cols: 4, cells: [1, 2, 3, 4, 3, 4, 1, 2, 2, 1, 4, 3, 4, 3, 2, 1] };
-    const svg = drawPuzzle({ kind: "sudoku", grid: g, box: { rows: 2, cols: 2 } });
+    const svg = drawPuzzle({ kind: "digits", grid: g, box: { rows: 2, cols: 2 } });
     expect(svg.match(/<text /g)?.length).toBe(16);
     // 5 horizontal + 5 vertical lines; 3 of each are box lines (width 2).
     expect(svg.match(/<line /g)?.length).toBe(10);

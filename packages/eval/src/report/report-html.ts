@@ -5,6 +5,7 @@ import type { ModelColours, SeriesPoint } from "./charts.js";
 import { modelColour } from "./palette.js";
 import { drawPuzzle, wrongCells } from "./puzzle-svg.js";
 import type { PuzzleView } from "./puzzle-svg.js";
+import { formatSpread, intervalsOverlap, type Spread } from "./seed-stats.js";
 
 /** The numbers of one model in the comparison table. Null where not measured. */
 export interface ModelSummary {
@@ -18,7 +19,12 @@ export interface ModelSummary {
   readonly exactAtLastStep: number;
   readonly meanHaltSteps: number;
   readonly peakMemoryBytes: number | null;
+  /** Over several seeds: the spread of each metric (the fields above are then the means). */
+  readonly spread?: Partial<Record<SpreadMetric, Spread>>;
 }
+
+/** The metrics of {@link ModelSummary} that can carry a spread over seeds. */
+export type SpreadMetric = "exactAccuracy" | "tokenAccuracy" | "exactAtStep1" | "exactAtLastStep" | "meanHaltSteps" | "trainSeconds" | "samplesPerSecond";
 
 /** One learning curve (e.g. training loss against samples), one series per model. */
 export interface LearningCurve {
@@ -32,6 +38,11 @@ export interface LearningCurve {
   readonly yDomain?: [number, number];
   /** Draw a marker at every point (for sparse series such as periodic evaluations). */
   readonly markers?: boolean;
+  /** The x axis range; give every curve of a report the same one so their axes agree. */
+  readonly xDomain?: [number, number];
+  /** A line under the chart, e.g. which evaluation its points come from. */
+  readonly note?: string;
+  /** Points with `lo`/`hi` draw a band (e.g. the range over seeds) around the line. */
   readonly points: readonly SeriesPoint[];
 }
 
@@ -42,7 +53,14 @@ export interface ReportModel {
   readonly description?: string;
   readonly summary: ModelSummary;
   /** Exact and token accuracy after each supervision step, from `evaluateModel`. */
-  readonly curve: readonly { readonly step: number; readonly exactAccuracy: number; readonly tokenAccuracy: number }[];
+  readonly curve: readonly {
+    readonly step: number;
+    readonly exactAccuracy: number;
+    readonly tokenAccuracy: number;
+    /** Over seeds: the lowest and highest exact accuracy at this step (the band around the mean). */
+    readonly exactLo?: number;
+    readonly exactHi?: number;
+  }[];
   /** Rows per halting step (index 0 = step 1), from `evaluateModel`'s halting stats. */
   readonly haltingHistogram: readonly number[];
 }
@@ -56,8 +74,17 @@ export interface PuzzleExample {
   readonly answers: readonly { readonly model: string; readonly steps: readonly { readonly step: number; readonly view: PuzzleView }[] }[];
 }
 
+/** The models' settings side by side; rows whose values differ are marked. */
+export interface SetupTable {
+  readonly rows: readonly { readonly name: string; readonly values: readonly string[] }[];
+  /** Lines under the table (e.g. the budget, or that one model is an ablation). */
+  readonly notes?: readonly string[];
+}
+
 export interface ReportInput {
   readonly title: string;
+  /** What the models are and what differs between them, shown first. */
+  readonly setup?: SetupTable;
   /** One line under the title, e.g. the dataset and budget. */
   readonly subtitle?: string;
   /** The headline; derived from exact accuracy when absent. */
@@ -104,19 +131,30 @@ export function formatSeconds(s: number): string {
   return `${m} min ${Math.round(s - 60 * m)} s`;
 }
 
-/** The headline from exact accuracy: who wins and by how much, or a tie. */
+/**
+ * The headline from exact accuracy. Over several seeds it compares the 95% intervals of the means and says "no clear
+ * difference" when they overlap.
+ */
 export function defaultVerdict(models: readonly ReportModel[]): string {
   if (models.length === 0) return "No models were evaluated.";
   const ranked = [...models].sort((a, b) => b.summary.exactAccuracy - a.summary.exactAccuracy);
   const [best, second] = ranked as [ReportModel, ReportModel | undefined];
   if (second === undefined) return `${best.label}: ${pct(best.summary.exactAccuracy)} exact accuracy on the test set.`;
   const gap = best.summary.exactAccuracy - second.summary.exactAccuracy;
+  const a = best.summary.spread?.exactAccuracy;
+  const b = second.summary.spread?.exactAccuracy;
+  if (a !== undefined && b !== undefined && a.n > 1 && b.n > 1) {
+    const both = `${best.label} ${pct(a.mean)} (95% interval ${pct(a.lo)}..${pct(a.hi)}), ${second.label} ${pct(b.mean)} (${pct(b.lo)}..${pct(b.hi)})`;
+    const seeds = a.n === b.n ? `${a.n} seeds` : `${a.n} and ${b.n} seeds`;
+    if (intervalsOverlap(a, b)) return `No clear difference over ${seeds}: test exact accuracy ${both}; the intervals overlap.`;
+    return `${best.label} solves more test puzzles exactly over ${seeds}: ${both}, +${(100 * gap).toFixed(1)} points; the intervals do not overlap.`;
+  }
   if (gap === 0) {
-    const tok = [...models].sort((a, b) => b.summary.tokenAccuracy - a.summary.tokenAccuracy);
+    const tok = [...models].sort((x, y) => y.summary.tokenAccuracy - x.summary.tokenAccuracy);
     const [t0, t1] = tok as [ReportModel, ReportModel];
     return `${best.label} and ${second.label} tie at ${pct(best.summary.exactAccuracy)} exact accuracy; ${t0.label} leads on token accuracy (${pct(t0.summary.tokenAccuracy)} vs ${pct(t1.summary.tokenAccuracy)}).`;
   }
-  return `${best.label} solves ${pct(best.summary.exactAccuracy)} of test puzzles exactly, ${second.label} ${pct(second.summary.exactAccuracy)} (+${(100 * gap).toFixed(1)} points).`;
+  return `${best.label} solves ${pct(best.summary.exactAccuracy)} of test puzzles exactly, ${second.label} ${pct(second.summary.exactAccuracy)} (+${(100 * gap).toFixed(1)} points, one seed).`;
 }
 
 interface Row {
@@ -127,20 +165,22 @@ interface Row {
   readonly better: "high" | "low" | null;
   /** Raw values might be null (not measured). */
   readonly missing?: readonly boolean[];
+  /** Over seeds: shown under the mean; the best is highlighted only when the intervals do not overlap. */
+  readonly spreads?: readonly (Spread | undefined)[];
 }
 
 function comparisonTable(models: readonly ReportModel[]): string {
   const s = models.map((m) => m.summary);
   const lastStep = models[0]?.curve.length ?? 16;
   const rows: Row[] = [
-    { name: "Test exact accuracy", values: s.map((x) => x.exactAccuracy), format: pct, better: "high" },
-    { name: "Test token accuracy", values: s.map((x) => x.tokenAccuracy), format: pct, better: "high" },
-    { name: "Exact accuracy at step 1", values: s.map((x) => x.exactAtStep1), format: pct, better: "high" },
-    { name: `Exact accuracy at step ${lastStep}`, values: s.map((x) => x.exactAtLastStep), format: pct, better: "high" },
-    { name: "Mean halting step", values: s.map((x) => x.meanHaltSteps), format: (x) => x.toFixed(2), better: null },
+    { name: "Test exact accuracy", values: s.map((x) => x.exactAccuracy), spreads: s.map((x) => x.spread?.exactAccuracy), format: pct, better: "high" },
+    { name: "Test token accuracy", values: s.map((x) => x.tokenAccuracy), spreads: s.map((x) => x.spread?.tokenAccuracy), format: pct, better: "high" },
+    { name: "Exact accuracy at step 1", values: s.map((x) => x.exactAtStep1), spreads: s.map((x) => x.spread?.exactAtStep1), format: pct, better: "high" },
+    { name: `Exact accuracy at step ${lastStep}`, values: s.map((x) => x.exactAtLastStep), spreads: s.map((x) => x.spread?.exactAtLastStep), format: pct, better: "high" },
+    { name: "Mean halting step", values: s.map((x) => x.meanHaltSteps), spreads: s.map((x) => x.spread?.meanHaltSteps), format: (x) => x.toFixed(2), better: null },
     { name: "Trainable parameters", values: s.map((x) => x.params), format: formatCount, better: null },
-    { name: "Train time", values: s.map((x) => x.trainSeconds), format: formatSeconds, better: null },
-    { name: "Samples / s", values: s.map((x) => x.samplesPerSecond), format: (x) => x.toFixed(1), better: "high" },
+    { name: "Train time", values: s.map((x) => x.trainSeconds), spreads: s.map((x) => x.spread?.trainSeconds), format: formatSeconds, better: null },
+    { name: "Samples / s", values: s.map((x) => x.samplesPerSecond), spreads: s.map((x) => x.spread?.samplesPerSecond), format: (x) => x.toFixed(1), better: "high" },
     {
       name: "Peak memory",
       values: s.map((x) => x.peakMemoryBytes ?? 0),
@@ -160,11 +200,21 @@ function comparisonTable(models: readonly ReportModel[]): string {
           : row.better === "high"
             ? Math.max(...row.values)
             : Math.min(...row.values);
-      const unique = best !== null && row.values.filter((v) => v === best).length === 1;
+      const spreads = row.spreads ?? [];
+      const multi = spreads.length > 0 && spreads.every((x) => x !== undefined && x.n > 1);
+      const bestIndex = row.values.indexOf(best ?? Number.NaN);
+      const separate =
+        !multi || spreads.every((x, i) => i === bestIndex || x === undefined || spreads[bestIndex] === undefined || !intervalsOverlap(x, spreads[bestIndex]));
+      const unique = best !== null && separate && row.values.filter((v) => v === best).length === 1;
       const cells = row.values
         .map((v, i) => {
           const text = row.missing?.[i] === true ? "n/a" : row.format(v);
-          return `<td class="${unique && v === best ? "best" : ""}">${esc(text)}</td>`;
+          const sp = spreads[i];
+          const detail =
+            sp === undefined || sp.n < 2
+              ? ""
+              : `<div class="spread">range ${esc(row.format(sp.min))}..${esc(row.format(sp.max))}<br>95% interval ${esc(row.format(sp.lo))}..${esc(row.format(sp.hi))}</div>`;
+          return `<td class="${unique && v === best ? "best" : ""}">${esc(text)}${detail}</td>`;
         })
         .join("");
       return `<tr><th scope="row">${esc(row.name)}</th>${cells}</tr>`;
@@ -181,7 +231,11 @@ function summaryCards(models: readonly ReportModel[]): string {
       return `<div class="card" style="border-top-color:${colour}">
   <div class="card-label" style="color:${colour}">${esc(m.label)}</div>
   <div class="card-value">${pct(s.exactAccuracy)}</div>
-  <div class="card-caption">test puzzles solved exactly</div>
+  <div class="card-caption">test puzzles solved exactly${
+    s.spread?.exactAccuracy !== undefined && s.spread.exactAccuracy.n > 1
+      ? ` (mean of ${s.spread.exactAccuracy.n} seeds; ${esc(formatSpread(s.spread.exactAccuracy, pct).replace(/^[^(]*\(/, "").replace(/\)$/, ""))})`
+      : ""
+  }</div>
   <div class="card-detail">${pct(s.tokenAccuracy)} of cells right · ${formatCount(s.params)} params · ${formatSeconds(s.trainSeconds)}</div>
   ${m.description === undefined ? "" : `<div class="card-desc">${esc(m.description)}</div>`}
 </div>`;
@@ -192,7 +246,7 @@ function summaryCards(models: readonly ReportModel[]): string {
 function exampleBlock(ex: PuzzleExample, models: readonly ReportModel[]): string {
   const labelled = (svg: string, label: string, cls = ""): string =>
     `<figure class="board-fig ${cls}">${svg}<figcaption>${esc(label)}</figcaption></figure>`;
-  const givens = ex.input.kind === "sudoku" ? ex.input : undefined;
+  const givens = ex.input.kind === "digits" ? ex.input : undefined;
   const rows = ex.answers
     .map((a) => {
       const i = models.findIndex((m) => m.label === a.model);
@@ -223,6 +277,20 @@ function exampleBlock(ex: PuzzleExample, models: readonly ReportModel[]): string
     "target",
   );
   return `<div class="example"><h3>${esc(ex.title)}</h3><div class="example-grid"><div class="boards fixed">${inputFig}${targetFig}</div><div class="answers">${rows}</div></div></div>`;
+}
+
+function setupSection(setup: SetupTable, models: readonly ReportModel[]): string {
+  const head = `<tr><th scope="col">Setting</th>${models
+    .map((m, i) => `<th scope="col"><span class="swatch" style="background:${modelColour(m.label, i)}"></span>${esc(m.label)}</th>`)
+    .join("")}<th scope="col"></th></tr>`;
+  const body = setup.rows
+    .map((r) => {
+      const differs = new Set(r.values).size > 1;
+      return `<tr class="${differs ? "differs" : ""}"><th scope="row">${esc(r.name)}</th>${r.values.map((v) => `<td>${esc(v)}</td>`).join("")}<td class="tag">${differs ? "differs" : "same"}</td></tr>`;
+    })
+    .join("");
+  const notes = (setup.notes ?? []).map((n) => `<p class="setup-note">${esc(n)}</p>`).join("");
+  return `<section id="setup"><h2>What is compared</h2><p class="lead">The two models side by side; rows that differ are highlighted.</p><table class="setup"><thead>${head}</thead><tbody>${body}</tbody></table>${notes}</section>`;
 }
 
 const CSS = `
@@ -269,6 +337,12 @@ figure.board-fig figcaption { font-size: 12px; color: var(--muted); margin-top: 
 figure.board-fig.ok figcaption { color: #15803d; }
 figure.board-fig.bad figcaption { color: #b91c1c; }
 .legend-note { font-size: 13px; color: var(--muted); }
+.spread { font-size: 11px; color: var(--muted); font-weight: 400; }
+table.setup td { text-align: left; }
+table.setup tr.differs th, table.setup tr.differs td { background: #fef9c3; font-weight: 600; }
+table.setup td.tag { color: var(--muted); font-size: 12px; }
+p.setup-note { margin: 10px 0 0; }
+p.chart-note { font-size: 12px; color: var(--muted); margin: 4px 0 0; max-width: 460px; }
 footer { color: var(--muted); font-size: 12px; text-align:center; margin-top: 24px; }
 `;
 
@@ -289,6 +363,7 @@ export async function renderReport(input: ReportInput): Promise<RenderedReport> 
           yTitle: c.yTitle,
           ...(c.yFormat === undefined ? {} : { yFormat: c.yFormat }),
           ...(c.yDomain === undefined ? {} : { yDomain: c.yDomain }),
+          ...(c.xDomain === undefined ? {} : { xDomain: c.xDomain }),
           ...(c.markers === true ? { points: true } : {}),
         }),
       ),
@@ -299,7 +374,9 @@ export async function renderReport(input: ReportInput): Promise<RenderedReport> 
     "refinement",
     await renderChart(
       refinementChartSpec(
-        input.models.flatMap((m) => m.curve.map((p) => ({ model: m.label, x: p.step, y: p.exactAccuracy }))),
+        input.models.flatMap((m) =>
+          m.curve.map((p) => ({ model: m.label, x: p.step, y: p.exactAccuracy, ...(p.exactLo === undefined || p.exactHi === undefined ? {} : { lo: p.exactLo, hi: p.exactHi }) })),
+        ),
         colours,
         steps,
       ),
@@ -320,9 +397,13 @@ export async function renderReport(input: ReportInput): Promise<RenderedReport> 
   );
 
   const chartFig = (name: string): string => `<div class="chart" id="chart-${name}">${charts.get(name) ?? ""}</div>`;
-  const learning = (input.learningCurves ?? []).map((c) => chartFig(`learning-${c.id}`)).join("");
+  const learning = (input.learningCurves ?? [])
+    .map((c) => `${chartFig(`learning-${c.id}`)}${c.note === undefined ? "" : `<p class="chart-note">${esc(c.note)}</p>`}`)
+    .map((html) => `<div>${html}</div>`)
+    .join("");
   const verdict = input.verdict ?? defaultVerdict(input.models);
   const sections: string[] = [];
+  if (input.setup !== undefined) sections.push(setupSection(input.setup, input.models));
   sections.push(`<section id="summary"><h2>Summary</h2><div class="cards">${summaryCards(input.models)}</div></section>`);
   sections.push(
     `<section id="comparison"><h2>Comparison</h2><p class="lead">Same data, budget, seed and evaluation for every model. The better value of a row is highlighted.</p>${comparisonTable(input.models)}</section>`,

@@ -8,7 +8,7 @@ const grid = (rows: number, cols: number, cells: number[]): ArcGrid => ({ rows, 
 /** A solved 4x4 Sudoku and its puzzle (0 = blank). */
 const SOLUTION = [1, 2, 3, 4, 3, 4, 1, 2, 2, 1, 4, 3, 4, 3, 2, 1];
 const QUESTION = [1, 0, 0, 4, 0, 4, 1, 0, 2, 0, 0, 3, 0, 3, 2, 0];
-const sudoku = (cells: number[]): PuzzleView => ({ kind: "sudoku", grid: grid(4, 4, cells), box: { rows: 2, cols: 2 } });
+const sudoku = (cells: number[]): PuzzleView => ({ kind: "digits", grid: grid(4, 4, cells), box: { rows: 2, cols: 2 } });
 
 /** `wrong` cells of the solution changed to another digit. */
 function withErrors(cells: number[], wrong: number[]): number[] {
@@ -57,7 +57,7 @@ function mazeExample(): PuzzleExample {
 }
 
 function arcExample(): PuzzleExample {
-  const a = (rows: number, cols: number, cells: number[]): PuzzleView => ({ kind: "arc", grid: grid(rows, cols, cells) });
+  const a = (rows: number, cols: number, cells: number[]): PuzzleView => ({ kind: "colours", grid: grid(rows, cols, cells) });
   const target = a(3, 3, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
   return {
     title: "ARC task 00000000",
