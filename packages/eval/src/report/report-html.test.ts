@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { drawPuzzle, wrongCells } from "./puzzle-svg.js";
 import { defaultVerdict, formatBytes, formatCount, renderReport, writeReport } from "./report-html.js";
 import { syntheticReport } from "./test-utils/synthetic-report.js";
+import { spreadOf } from "./seed-stats.js";
+import type { ReportModel } from "./report-html.js";
 import { ARC_PALETTE } from "./palette.js";
 
 /** External references: any http(s) URL other than the XML namespace declarations SVG needs. */
@@ -55,8 +57,52 @@ describe("report formatting", () => {
     const r = syntheticReport();
     expect(defaultVerdict(r.models)).toBe(
       // 0.82 and 0.47 times (1 - e^(-16/3)).
-      "TRM solves 81.6% of test puzzles exactly, HRM 46.8% (+34.8 points).",
+      "TRM solves 81.6% of test puzzles exactly, HRM 46.8% (+34.8 points, one seed).",
     );
+  });
+});
+
+describe("several seeds", () => {
+  const withSpread = (m: ReportModel, exact: number[]): ReportModel => {
+    const sp = spreadOf(exact);
+    return { ...m, summary: { ...m.summary, exactAccuracy: sp.mean, spread: { exactAccuracy: sp } } };
+  };
+
+  it("says 'no clear difference' when the 95% intervals overlap, and names the leader when they do not", () => {
+    const [trm, hrm] = syntheticReport().models as [ReportModel, ReportModel];
+    const overlap = defaultVerdict([withSpread(trm, [0.96, 0.95, 0.97]), withSpread(hrm, [0.93, 0.6, 0.95])]);
+    expect(overlap).toMatch(/^No clear difference over 3 seeds: test exact accuracy TRM 96\.0% \(95% interval .*\), HRM 82\.7%/);
+    const apart = defaultVerdict([withSpread(trm, [0.96, 0.95, 0.97]), withSpread(hrm, [0.1, 0.12, 0.11])]);
+    expect(apart).toMatch(/^TRM solves more test puzzles exactly over 3 seeds: .* \+85\.0 points; the intervals do not overlap\.$/);
+  });
+
+  it("shows range and interval in the table, highlights only a separated best, and draws bands and the setup table", async () => {
+    const base = syntheticReport();
+    const [trm, hrm] = base.models as [ReportModel, ReportModel];
+    const input = {
+      ...base,
+      models: [withSpread(trm, [0.96, 0.95, 0.97]), withSpread(hrm, [0.93, 0.6, 0.95])],
+      setup: { rows: [{ name: "token mixer", values: ["MLP", "MLP"] }, { name: "model", values: ["TRM", "HRM"] }], notes: ["Budget: 25k samples."] },
+      learningCurves: [
+        { id: "test-exact", title: "Test", xTitle: "samples", yTitle: "exact", xDomain: [0, 1000] as [number, number], note: "Last point: the final evaluation.", points: [{ model: "TRM", x: 500, y: 0.5, lo: 0.4, hi: 0.6 }, { model: "TRM", x: 1000, y: 0.9, lo: 0.85, hi: 0.95 }] },
+      ],
+    };
+    const { html, charts } = await renderReport(input);
+    const table = /<table class="compare">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? "";
+    expect(table).toContain("range 95.0%..97.0%");
+    expect(table).toContain("95% interval");
+    // Exact accuracy intervals overlap: no highlight on that row.
+    expect(/Test exact accuracy<\/th>(.*?)<\/tr>/.exec(table)?.[1]).not.toContain('class="best"');
+    // The setup table comes first and marks the differing row.
+    expect(html.indexOf('id="setup"')).toBeLessThan(html.indexOf('id="summary"'));
+    expect(html).toMatch(/<tr class="differs"><th scope="row">model<\/th>/);
+    expect(html).toMatch(/<tr class=""><th scope="row">token mixer<\/th>.*same/);
+    expect(html).toContain("Budget: 25k samples.");
+    expect(html).toContain("Last point: the final evaluation.");
+    // A band (area) under the line, and the x axis ends at the given domain.
+    const svg = charts.get("learning-test-exact") ?? "";
+    expect(svg).toMatch(/class="mark-area/);
+    expect(svg).toContain(">1k<");
   });
 });
 
