@@ -29,6 +29,8 @@ export interface CompareArgs {
   readonly testLimit: number | null;
   /** `key=value` overrides applied to both models' training configs (after the preset). */
   readonly sets: readonly string[];
+  /** Dawn options for the webgpu backend in Node (`backend=vulkan`, ...). */
+  readonly webgpuFlags: readonly string[];
   readonly help: boolean;
 }
 
@@ -59,12 +61,13 @@ export function describeBudget(b: Budget): string {
     : `${b.samples} training samples (sample × supervision steps) per model`;
 }
 
-const FLAGS = ["scenario", "pairing", "seeds", "task", "data", "budget", "trm-preset", "hrm-preset", "backend", "out", "seed", "test-limit", "set"] as const;
+const FLAGS = ["scenario", "pairing", "seeds", "task", "data", "budget", "trm-preset", "hrm-preset", "backend", "out", "seed", "test-limit", "set", "webgpu-flag"] as const;
 
 /** Parses the command line; errors name the flag and what it expects. */
 export function parseArgs(argv: readonly string[]): CompareArgs {
   const values = new Map<string, string>();
   const sets: string[] = [];
+  const webgpuFlags: string[] = [];
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? "";
@@ -88,6 +91,9 @@ export function parseArgs(argv: readonly string[]): CompareArgs {
     if (name === "set") {
       if (!/^[A-Za-z_][\w.]*=/.test(value)) throw new ArgsError(`--set: expected key=value (e.g. lr=1e-3, arch.halt_max_steps=16), got "${value}"`);
       sets.push(value);
+    } else if (name === "webgpu-flag") {
+      if (!/^[a-z][a-z0-9-]*=/.test(value)) throw new ArgsError(`--webgpu-flag: expected key=value (e.g. backend=vulkan), got "${value}"`);
+      webgpuFlags.push(value);
     } else values.set(name, value);
   }
   const backend = (values.get("backend") ?? "auto") as BackendRequest;
@@ -124,6 +130,7 @@ export function parseArgs(argv: readonly string[]): CompareArgs {
     seed: int("seed", 0) ?? 0,
     testLimit: int("test-limit", null),
     sets,
+    webgpuFlags,
     help,
   };
 }

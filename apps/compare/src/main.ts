@@ -21,7 +21,8 @@ export const USAGE = `trm-compare: train TRM and HRM on the same data and budget
 Usage:
   trm-compare [--scenario <name>] [--pairing <name>] [--seeds <n>] [--seed <first>] [--budget <m>m|<s>s|<samples>]
               [--data <dir> [--task <name>]] [--trm-preset <name|file>] [--hrm-preset <name|file>]
-              [--backend auto|wasm|cpu|tensorflow|tensorflow-gpu] [--out <dir>] [--test-limit <n>] [--set key=value ...]
+              [--backend auto|webgpu|wasm|cpu|tensorflow|tensorflow-gpu] [--out <dir>] [--test-limit <n>] [--set key=value ...]
+              [--webgpu-flag key=value ...]
 
 Options:
   --scenario    generated data and budget (default ${DEFAULT_SCENARIO}); see Scenarios
@@ -36,7 +37,8 @@ Options:
   --task        task of --data (default sudoku); any registered task, for its puzzle pictures
   --trm-preset  replace the pairing's TRM preset (a @trm/train preset or a config file)
   --hrm-preset  replace the pairing's HRM preset
-  --backend     tfjs backend (default auto)
+  --backend     tfjs backend (default auto; webgpu on a software adapter only when asked for by name)
+  --webgpu-flag a Dawn option for --backend webgpu in Node (repeatable), e.g. backend=vulkan, adapter=<name>
   --out         output directory (default runs/compare): report.html, results.json, charts/, <model>/seed-<n>/
   --test-limit  score only the first n test puzzles (default all)
   --set         training-config override for both models, after the scenario's and the pairing's (repeatable)
@@ -56,7 +58,7 @@ export interface CompareDependencies {
 
 async function run(args: CompareArgs, argv: readonly string[], deps: CompareDependencies): Promise<number> {
   const stream = deps.stream ?? process.stderr;
-  const backend = await useBackend(args.backend, { log: (l) => stream.write(`${l}\n`) });
+  const backend = await useBackend(args.backend, { log: (l) => stream.write(`${l}\n`), webgpuFlags: args.webgpuFlags });
   mkdirSync(args.out, { recursive: true });
   const scenario = lookup(SCENARIOS, args.scenario, "--scenario");
   const pairing = lookup(PAIRINGS, args.pairing, "--pairing");

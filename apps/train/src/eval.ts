@@ -32,7 +32,8 @@ Options:
   --batch-size N        rows per batch (default: the config's eval_batch_size or micro/global batch)
   --out <file.json>     write the summary (accuracy per step, halting) as JSON
   --predictions <file>  write one JSON line per example: index, puzzle id, predicted tokens, exact
-  --backend <b>         TensorFlow.js backend (default auto)
+  --backend <b>         TensorFlow.js backend: auto, webgpu, wasm, cpu, tensorflow, tensorflow-gpu (default auto)
+  --webgpu-flag k=v     a Dawn option for --backend webgpu in Node (repeatable), e.g. backend=vulkan, adapter=<name>
 `;
 
 function intFlag(flag: string, text: string | undefined): number | undefined {
@@ -72,6 +73,7 @@ async function run(argv: string[]): Promise<number> {
       out: { type: "string" },
       predictions: { type: "string" },
       backend: { type: "string" },
+      "webgpu-flag": { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -96,7 +98,7 @@ async function run(argv: string[]): Promise<number> {
   const dataDir = values.data ?? config.data_path;
   if (!dataDir) throw new Error("--data <dir> is required (the config names no data_path)");
 
-  await useBackend((values.backend ?? "auto") as BackendRequest);
+  await useBackend((values.backend ?? "auto") as BackendRequest, { webgpuFlags: values["webgpu-flag"] ?? [] });
   const test = readDataset(dataDir, "test");
   const meta = test.metadata;
   const model = createModel(MODELS, config.arch, { vocab_size: meta.vocab_size, seq_len: meta.seq_len, num_puzzle_identifiers: meta.num_puzzle_identifiers }, config.seed);

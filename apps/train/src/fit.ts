@@ -21,7 +21,8 @@ const HELP = `trm-train fit: train TRM or HRM with the official procedure
 
 Usage:
   trm-train fit --task <t> --data <dir> --model trm|hrm [--config <file.yaml|preset>] [--set key=value ...]
-                --out runs/<name> [--resume] [--backend auto|wasm|cpu|tensorflow|tensorflow-gpu]
+                --out runs/<name> [--resume] [--backend auto|webgpu|wasm|cpu|tensorflow|tensorflow-gpu]
+                [--webgpu-flag key=value ...]
                 [--max-steps N] [--max-seconds S] [--max-samples N] [--quiet]
 
 Options:
@@ -32,7 +33,9 @@ Options:
   --set key=value    override one config key, e.g. --set lr=3e-4 --set arch.L_cycles=4 (repeatable)
   --out <dir>        run directory: config.json, metrics.jsonl, checkpoints/
   --resume           continue from the newest complete checkpoint in --out (its config.json is the base config)
-  --backend <b>      TensorFlow.js backend (default auto: the fastest that loads)
+  --backend <b>      TensorFlow.js backend (default auto: the fastest that loads; webgpu on a software
+                     adapter such as lavapipe only when asked for by name)
+  --webgpu-flag k=v  a Dawn option for --backend webgpu in Node (repeatable), e.g. backend=vulkan, adapter=<name>
   --max-steps N      stop after N optimiser steps in total (budget; the schedule still follows the config)
   --max-seconds S    stop after S seconds of training
   --max-samples N    stop after N training rows in total
@@ -60,6 +63,7 @@ async function run(argv: string[]): Promise<number> {
       out: { type: "string" },
       resume: { type: "boolean" },
       backend: { type: "string" },
+      "webgpu-flag": { type: "string", multiple: true },
       "max-steps": { type: "string" },
       "max-seconds": { type: "string" },
       "max-samples": { type: "string" },
@@ -86,7 +90,7 @@ async function run(argv: string[]): Promise<number> {
   const config = await resolveTrainConfig({ config: configSource, sets: values.set ?? [], patch }, PRESETS);
   if (!config.data_path) throw new Error("--data <dir> is required");
 
-  await useBackend((values.backend ?? "auto") as BackendRequest);
+  await useBackend((values.backend ?? "auto") as BackendRequest, { webgpuFlags: values["webgpu-flag"] ?? [] });
   const train = readDataset(config.data_path, "train");
   const test = readDataset(config.data_path, "test");
   const meta = train.metadata;

@@ -1,6 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import { BackendUnavailableError, useBackend } from "./backend.js";
+import { adapterLabel, BackendUnavailableError, describeAdapter, probeWebGpu, useBackend } from "./backend.js";
+
+// WebGPU runs where Dawn (the `webgpu` package) finds an adapter: a GPU driver, or Mesa's lavapipe (Debian backports).
+const gpu = await probeWebGpu();
+const skipNote = gpu.adapter === null ? ` (skipped: ${gpu.reason})` : "";
 
 describe("useBackend", () => {
   it("runs on wasm", async () => {
@@ -33,13 +37,43 @@ describe("useBackend", () => {
     expect((err as Error).message).toContain("CUDA 11.2 and cuDNN 8.1");
   });
 
-  it("auto falls back to wasm here and says why in one line", async () => {
+  it.skipIf(gpu.adapter !== null && !gpu.adapter.software)("auto falls back to wasm here and says why in one line", async () => {
     const lines: string[] = [];
     const info = await useBackend("auto", { log: (l) => lines.push(l) });
     expect(info.name).toBe("wasm");
-    expect(info.fallbacks).toHaveLength(2);
+    expect(info.fallbacks).toHaveLength(3);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^backend: wasm \(auto; skipped tensorflow-gpu: .*; tensorflow: .*\)$/);
+    expect(lines[0]).toMatch(/^backend: wasm \(auto; skipped tensorflow-gpu: .*; webgpu: .*; tensorflow: .*\)$/);
+    if (gpu.adapter?.software) expect(info.fallbacks[1]).toMatch(/^webgpu: only a software adapter was found \(.*\(software\)\); auto skips it/);
+  });
+
+  it.skipIf(gpu.adapter === null)(`webgpu by name runs on the adapter and names it${skipNote}`, async () => {
+    const lines: string[] = [];
+    const info = await useBackend("webgpu", { log: (l) => lines.push(l), webgpuFlags: [] });
+    expect(info.name).toBe("webgpu");
+    expect(tf.getBackend()).toBe("webgpu");
+    expect(info.adapter).toEqual(gpu.adapter);
+    expect(lines).toEqual([`backend: webgpu on ${adapterLabel(gpu.adapter!)}`]);
+    const y = tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]]));
+    expect(Array.from(await y.data())).toEqual([11]);
+    y.dispose();
+    await useBackend("wasm", { log: null });
+  });
+
+  it("rejects a malformed Dawn flag, naming the flag", async () => {
+    await expect(useBackend("webgpu", { log: null, webgpuFlags: ["vulkan"] })).rejects.toThrow(/--webgpu-flag: expected key=value .*"vulkan"/);
+  });
+
+  it("describes adapters, telling software ones from hardware ones", () => {
+    const lavapipe = describeAdapter({ info: { vendor: "mesa", architecture: "software", device: "llvmpipe", description: "llvmpipe: Mesa 25.0.7", isFallbackAdapter: true } });
+    expect(lavapipe.software).toBe(true);
+    expect(adapterLabel(lavapipe)).toBe("mesa software, llvmpipe: Mesa 25.0.7 (software)");
+    expect(describeAdapter({ info: { vendor: "google", architecture: "swiftshader", description: "SwiftShader Device (Subzero)" } }).software).toBe(true);
+    expect(describeAdapter({ info: { vendor: "microsoft", description: "Microsoft Basic Render Driver" } }).software).toBe(true);
+    const rtx = describeAdapter({ info: { vendor: "nvidia", architecture: "ampere", device: "", description: "NVIDIA GeForce RTX 3080" } });
+    expect(rtx.software).toBe(false);
+    expect(adapterLabel(rtx)).toBe("nvidia ampere, NVIDIA GeForce RTX 3080");
+    expect(adapterLabel(describeAdapter({}))).toBe("unnamed adapter");
   });
 
   it("rejects an unknown name", async () => {

@@ -1,28 +1,46 @@
 import * as tf from "@tensorflow/tfjs";
 
 /** The backends a user can ask for. `auto` picks the fastest one that loads here. */
-export type BackendRequest = "auto" | "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
+export type BackendRequest = "auto" | "tensorflow-gpu" | "webgpu" | "tensorflow" | "wasm" | "cpu";
 /** A backend that actually runs. */
 export type BackendName = Exclude<BackendRequest, "auto">;
 
-export const BACKEND_NAMES: readonly BackendRequest[] = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"];
+export const BACKEND_NAMES: readonly BackendRequest[] = ["auto", "tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"];
+
+/** The WebGPU adapter a `webgpu` backend runs on, from the adapter's info. */
+export interface WebGpuAdapter {
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly device: string;
+  readonly description: string;
+  /** A CPU implementation (lavapipe/llvmpipe, SwiftShader, WARP): correct but slow. */
+  readonly software: boolean;
+}
 
 export interface BackendInfo {
   /** What was asked for. */
   readonly requested: BackendRequest;
   /** What runs. */
   readonly name: BackendName;
-  /** The tfjs backend id (`tensorflow`, `wasm`, `cpu`). */
+  /** The tfjs backend id (`tensorflow`, `webgpu`, `wasm`, `cpu`). */
   readonly tfBackend: string;
   /** Why `auto` skipped each faster backend, in the order they were tried. */
   readonly fallbacks: readonly string[];
-  /** The one line that tells which backend runs, and why when `auto` fell back. */
+  /** The one line that tells which backend runs (and on which adapter for webgpu), and why when `auto` fell back. */
   readonly message: string;
+  /** The adapter, when the backend is webgpu. */
+  readonly adapter: WebGpuAdapter | null;
 }
 
 export interface UseBackendOptions {
   /** Where the one-line backend message goes; `null` for silence. Default: stderr. */
   readonly log?: ((line: string) => void) | null;
+  /**
+   * Options for Dawn, the WebGPU implementation used in Node (the `webgpu` package), as `key=value` strings:
+   * `backend=vulkan|metal|d3d12|opengl`, `adapter=<name>`, `enable-dawn-features=a,b`, `disable-dawn-features=a,b`.
+   * Ignored in a browser, where `navigator.gpu` comes from the browser.
+   */
+  readonly webgpuFlags?: readonly string[];
 }
 
 /** Raised when an explicitly requested backend cannot load. The message says how to install it. */
@@ -43,6 +61,11 @@ const INSTALL_HINT: Record<BackendName, string> = {
   tensorflow:
     "Install it with `pnpm add @tensorflow/tfjs-node@4.22.0` (or npm i); its install step downloads libtensorflow. " +
     'Then call useBackend("tensorflow") or pass --backend tensorflow.',
+  webgpu:
+    "In Node, WebGPU comes from the optional dependency `webgpu` (Dawn, prebuilt for Linux x64/arm64, macOS and Windows; " +
+    "`pnpm add webgpu@0.6.2` if it was skipped) and needs a GPU driver: Vulkan on Linux (e.g. `mesa-vulkan-drivers` " +
+    "and `libvulkan1`, or the NVIDIA/AMD driver), Metal on macOS, D3D12 on Windows. Pass Dawn options with " +
+    "--webgpu-flag (e.g. --webgpu-flag backend=vulkan). In a browser it needs navigator.gpu (Chrome/Edge 113+).",
   wasm: "Reinstall the dependencies of @trm/core: @tensorflow/tfjs-backend-wasm@4.22.0 ships its .wasm binaries inside the npm package.",
   cpu: "The cpu backend ships with @tensorflow/tfjs; reinstall the dependencies of @trm/core.",
 };
@@ -60,8 +83,143 @@ interface NodeBackendLike {
   isUsingGpuDevice?: boolean;
 }
 
-async function tryLoad(name: BackendName): Promise<void> {
+interface LoadContext {
+  /** True when the caller asked for this backend by name (software adapters are then accepted). */
+  readonly explicit: boolean;
+  readonly webgpuFlags: readonly string[];
+}
+
+/** What tryLoad learned about the backend it loaded. */
+interface Loaded {
+  readonly adapter: WebGpuAdapter | null;
+}
+
+const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|microsoft basic render|\bwarp\b/i;
+
+interface AdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+
+interface AdapterLike {
+  info?: AdapterInfoLike;
+  isFallbackAdapter?: boolean;
+}
+
+interface GpuLike {
+  requestAdapter(options?: { powerPreference?: "high-performance" | "low-power" }): Promise<AdapterLike | null>;
+}
+
+/** Reads a WebGPU adapter's identity; `software` from the fallback flag or a known CPU implementation's name. */
+export function describeAdapter(adapter: AdapterLike): WebGpuAdapter {
+  const info = adapter.info ?? {};
+  const vendor = info.vendor ?? "";
+  const architecture = info.architecture ?? "";
+  const device = info.device ?? "";
+  const description = info.description ?? "";
+  const software =
+    info.isFallbackAdapter === true || adapter.isFallbackAdapter === true || SOFTWARE_ADAPTER.test(`${vendor} ${architecture} ${device} ${description}`);
+  return { vendor, architecture, device, description, software };
+}
+
+/** The adapter in one short phrase, for the backend line: `nvidia ampere, NVIDIA GeForce RTX 3080` or `mesa software, llvmpipe ... (software)`. */
+export function adapterLabel(a: WebGpuAdapter): string {
+  const head = [a.vendor, a.architecture].filter((x) => x !== "").join(" ");
+  const parts = [head, a.description || a.device].filter((x) => x !== "");
+  return `${parts.join(", ") || "unnamed adapter"}${a.software ? " (software)" : ""}`;
+}
+
+interface NavigatorHost {
+  navigator?: { gpu?: GpuLike };
+}
+
+/** navigator.gpu from the browser, or from Dawn (`webgpu` package) in Node, installed on globalThis for tfjs. */
+async function webGpuEntry(flags: readonly string[]): Promise<GpuLike> {
+  const host = globalThis as unknown as NavigatorHost;
+  if (host.navigator?.gpu) return host.navigator.gpu;
+  let dawn: { create: (flags: string[]) => GpuLike; globals: object };
+  try {
+    dawn = (await importOptional("webgpu")) as typeof dawn;
+  } catch (e) {
+    throw new BackendUnavailableError("webgpu", `this runtime has no navigator.gpu and the \`webgpu\` package (Dawn) did not load (${errorText(e)}).`);
+  }
+  let gpu: GpuLike;
+  try {
+    gpu = dawn.create([...flags]);
+  } catch (e) {
+    throw new BackendUnavailableError("webgpu", `Dawn rejected the flags [${flags.join(", ")}] (${errorText(e)}).`);
+  }
+  // tfjs-webgpu reads GPUBufferUsage, GPUMapMode, ... and navigator.gpu from the global scope, as in a browser.
+  for (const [key, value] of Object.entries(dawn.globals)) {
+    if (!(key in globalThis)) Object.defineProperty(globalThis, key, { value, configurable: true, writable: true });
+  }
+  if (host.navigator === undefined) {
+    Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true, writable: true });
+  } else {
+    Object.defineProperty(host.navigator, "gpu", { value: gpu, configurable: true, writable: true });
+  }
+  return gpu;
+}
+
+async function findAdapter(flags: readonly string[]): Promise<WebGpuAdapter> {
+  const gpu = await webGpuEntry(flags);
+  let raw: AdapterLike | null;
+  try {
+    // The same request tfjs-webgpu makes, so the adapter described here is the one it uses.
+    raw = await gpu.requestAdapter({ powerPreference: "high-performance" });
+  } catch (e) {
+    throw new BackendUnavailableError("webgpu", `requesting a WebGPU adapter failed (${errorText(e)}).`);
+  }
+  if (raw === null) throw new BackendUnavailableError("webgpu", "no WebGPU adapter was found (no GPU driver that WebGPU supports).");
+  return describeAdapter(raw);
+}
+
+/** What {@link probeWebGpu} found: the adapter, or why there is none. */
+export type WebGpuProbe = { readonly adapter: WebGpuAdapter; readonly reason: null } | { readonly adapter: null; readonly reason: string };
+
+/**
+ * Looks for the WebGPU adapter `useBackend("webgpu")` would use, without selecting a backend (in Node it loads Dawn
+ * from the `webgpu` package with `webgpuFlags`).
+ */
+export async function probeWebGpu(options: { readonly webgpuFlags?: readonly string[] } = {}): Promise<WebGpuProbe> {
+  try {
+    return { adapter: await findAdapter(options.webgpuFlags ?? []), reason: null };
+  } catch (e) {
+    return { adapter: null, reason: errorText(e).replace(/^Backend "webgpu" is not available: /, "") };
+  }
+}
+
+async function loadWebGpu(ctx: LoadContext): Promise<Loaded> {
+  const adapter = await findAdapter(ctx.webgpuFlags);
+  if (adapter.software && !ctx.explicit) {
+    throw new BackendUnavailableError(
+      "webgpu",
+      `only a software adapter was found (${adapterLabel(adapter)}); auto skips it, ask for it with --backend webgpu.`,
+    );
+  }
+  try {
+    await import("@tensorflow/tfjs-backend-webgpu");
+  } catch (e) {
+    throw new BackendUnavailableError("webgpu", `@tensorflow/tfjs-backend-webgpu did not load (${errorText(e)}).`);
+  }
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend("webgpu");
+  } catch (e) {
+    throw new BackendUnavailableError("webgpu", `the webgpu backend did not initialise on ${adapterLabel(adapter)} (${errorText(e)}).`);
+  }
+  if (!ok) throw new BackendUnavailableError("webgpu", `the webgpu backend did not initialise on ${adapterLabel(adapter)}.`);
+  return { adapter };
+}
+
+async function tryLoad(name: BackendName, ctx: LoadContext): Promise<Loaded> {
+  const none: Loaded = { adapter: null };
   switch (name) {
+    case "webgpu":
+      return loadWebGpu(ctx);
     case "tensorflow-gpu": {
       try {
         await importOptional("@tensorflow/tfjs-node-gpu");
@@ -73,7 +231,7 @@ async function tryLoad(name: BackendName): Promise<void> {
       if (!b.isGPUPackage || !b.isUsingGpuDevice) {
         throw new BackendUnavailableError(name, "@tensorflow/tfjs-node-gpu loaded but sees no GPU device.");
       }
-      return;
+      return none;
     }
     case "tensorflow": {
       try {
@@ -82,7 +240,7 @@ async function tryLoad(name: BackendName): Promise<void> {
         throw new BackendUnavailableError(name, `@tensorflow/tfjs-node did not load (${errorText(e)}).`);
       }
       if (!(await tf.setBackend("tensorflow"))) throw new BackendUnavailableError(name, "the tensorflow backend did not initialise.");
-      return;
+      return none;
     }
     case "wasm": {
       try {
@@ -91,24 +249,26 @@ async function tryLoad(name: BackendName): Promise<void> {
         throw new BackendUnavailableError(name, `@tensorflow/tfjs-backend-wasm did not load (${errorText(e)}).`);
       }
       if (!(await tf.setBackend("wasm"))) throw new BackendUnavailableError(name, "the wasm backend did not initialise.");
-      return;
+      return none;
     }
     case "cpu": {
       if (!(await tf.setBackend("cpu"))) throw new BackendUnavailableError(name, "the cpu backend did not initialise.");
-      return;
+      return none;
     }
   }
 }
 
-const AUTO_ORDER: readonly BackendName[] = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"];
+const AUTO_ORDER: readonly BackendName[] = ["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"];
 
 let current: BackendInfo | null = null;
 
 /**
  * Selects the TensorFlow.js backend and prints one line saying which runs.
  *
- * `auto` tries tfjs-node-gpu (when it loads and sees a GPU), then tfjs-node, then wasm (SIMD), then cpu, and says why
- * it skipped each. An explicit request that cannot load throws {@link BackendUnavailableError} with install steps.
+ * `auto` tries tfjs-node-gpu (when it loads and sees a GPU), then WebGPU on a hardware adapter, then tfjs-node, then
+ * wasm (SIMD), then cpu, and says why it skipped each. A software WebGPU adapter (lavapipe, SwiftShader) runs only when
+ * `webgpu` is asked for by name. An explicit request that cannot load throws {@link BackendUnavailableError} with
+ * install steps.
  */
 export async function useBackend(request: BackendRequest = "auto", options: UseBackendOptions = {}): Promise<BackendInfo> {
   if (!BACKEND_NAMES.includes(request)) {
@@ -117,10 +277,15 @@ export async function useBackend(request: BackendRequest = "auto", options: UseB
   tf.enableProdMode();
   const fallbacks: string[] = [];
   let chosen: BackendName | null = null;
+  let loaded: Loaded = { adapter: null };
+  const webgpuFlags = options.webgpuFlags ?? [];
+  for (const flag of webgpuFlags) {
+    if (!/^[a-z][a-z0-9-]*=/.test(flag)) throw new Error(`--webgpu-flag: expected key=value (e.g. backend=vulkan), got "${flag}".`);
+  }
   if (request === "auto") {
     for (const name of AUTO_ORDER) {
       try {
-        await tryLoad(name);
+        loaded = await tryLoad(name, { explicit: false, webgpuFlags });
         chosen = name;
         break;
       } catch (e) {
@@ -129,19 +294,25 @@ export async function useBackend(request: BackendRequest = "auto", options: UseB
     }
     if (chosen === null) throw new Error(`No TensorFlow.js backend could load:\n  ${fallbacks.join("\n  ")}`);
   } else {
-    await tryLoad(request);
+    loaded = await tryLoad(request, { explicit: true, webgpuFlags });
     chosen = request;
   }
   await tf.ready();
   const tfBackend = tf.getBackend();
+  const on = loaded.adapter ? ` on ${adapterLabel(loaded.adapter)}` : "";
   const message =
     request === "auto" && fallbacks.length > 0
-      ? `backend: ${chosen} (auto; skipped ${fallbacks.join("; ")})`
-      : `backend: ${chosen}${request === "auto" ? " (auto)" : ""}`;
-  current = { requested: request, name: chosen, tfBackend, fallbacks, message };
-  const log = options.log === undefined ? (line: string) => process.stderr.write(`${line}\n`) : options.log;
+      ? `backend: ${chosen}${on} (auto; skipped ${fallbacks.join("; ")})`
+      : `backend: ${chosen}${on}${request === "auto" ? " (auto)" : ""}`;
+  current = { requested: request, name: chosen, tfBackend, fallbacks, message, adapter: loaded.adapter };
+  const log = options.log === undefined ? defaultLog : options.log;
   log?.(message);
   return current;
+}
+
+function defaultLog(line: string): void {
+  if (typeof process !== "undefined" && typeof process.stderr?.write === "function") process.stderr.write(`${line}\n`);
+  else console.info(line);
 }
 
 /** The backend chosen by the last {@link useBackend} call, or null before any. */

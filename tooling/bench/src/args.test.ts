@@ -22,7 +22,9 @@ describe("parseArgs", () => {
   });
 
   it("names the bad value", () => {
-    expect(() => parseArgs(["--backend", "webgl"])).toThrow(/--backend: expected one of wasm, cpu, tensorflow, tensorflow-gpu, got "webgl"/);
+    expect(() => parseArgs(["--backend", "webgl"])).toThrow(/--backend: expected one of wasm, cpu, webgpu, tensorflow, tensorflow-gpu, got "webgl"/);
+    expect(() => parseArgs(["--webgpu-flag", "vulkan"])).toThrow(/--webgpu-flag: expected key=value \(e\.g\. backend=vulkan\), got "vulkan"/);
+    expect(parseArgs(["--backend", "webgpu", "--webgpu-flag", "backend=vulkan"]).webgpuFlags).toEqual(["backend=vulkan"]);
     expect(() => parseArgs(["--config", "trm-huge"])).toThrow(/unknown configuration "trm-huge"/);
     expect(() => parseArgs(["--runs", "0"])).toThrow(/--runs: expected an integer >= 1, got "0"/);
     expect(() => parseArgs(["--frobnicate"])).toThrow(/Unknown argument "--frobnicate"/);

@@ -1,10 +1,12 @@
 import { BENCH_CONFIGS } from "./configs.js";
 
-export type BenchBackend = "wasm" | "cpu" | "tensorflow" | "tensorflow-gpu";
-const BACKENDS: readonly BenchBackend[] = ["wasm", "cpu", "tensorflow", "tensorflow-gpu"];
+export type BenchBackend = "wasm" | "cpu" | "webgpu" | "tensorflow" | "tensorflow-gpu";
+const BACKENDS: readonly BenchBackend[] = ["wasm", "cpu", "webgpu", "tensorflow", "tensorflow-gpu"];
 
 export interface BenchArgs {
   readonly backend: BenchBackend;
+  /** Dawn options for the webgpu backend (`backend=vulkan`, ...). */
+  readonly webgpuFlags: readonly string[];
   /** Configuration names to run, in order; empty runs none. */
   readonly configs: readonly string[];
   readonly warmup: number;
@@ -30,7 +32,10 @@ export interface BenchArgs {
 }
 
 export const USAGE = `Usage: pnpm bench [options]
-  --backend wasm|cpu|tensorflow|tensorflow-gpu   backend (default wasm)
+  --backend wasm|cpu|webgpu|tensorflow|tensorflow-gpu
+                                                 backend (default wasm); webgpu runs on any adapter, software ones
+                                                 (lavapipe, SwiftShader) included: their times say nothing about a GPU
+  --webgpu-flag key=value                        a Dawn option for webgpu (repeatable), e.g. backend=vulkan
   --config <name>[,<name>...]                    configurations (default all): ${BENCH_CONFIGS.map((c) => c.name).join(", ")}; "none" for none
   --runs N --warmup N                            timed / untimed training steps (default 3 / 1)
   --eval-runs N --eval-warmup N                  timed / untimed full evaluations (default 1 / 0)
@@ -51,6 +56,7 @@ function intArg(flag: string, value: string | undefined, min: number): number {
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
   let backend: BenchBackend = "wasm";
+  const webgpuFlags: string[] = [];
   let configs: string[] = BENCH_CONFIGS.map((c) => c.name);
   let warmup = 1;
   let runs = 3;
@@ -76,6 +82,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         const v = value();
         if (!BACKENDS.includes(v as BenchBackend)) throw new Error(`--backend: expected one of ${BACKENDS.join(", ")}, got "${v ?? ""}".`);
         backend = v as BenchBackend;
+        break;
+      }
+      case "--webgpu-flag": {
+        const v = value() ?? "";
+        if (!/^[a-z][a-z0-9-]*=/.test(v)) throw new Error(`--webgpu-flag: expected key=value (e.g. backend=vulkan), got "${v}".`);
+        webgpuFlags.push(v);
         break;
       }
       case "--config": {
@@ -106,5 +118,5 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       default: throw new Error(`Unknown argument "${a}".\n${USAGE}`);
     }
   }
-  return { backend, configs, warmup, runs, evalWarmup, evalRuns, evalSteps, native, probe, probeMax, probeBudgetSec, data, ceiling, outDir, probeChild, batch, help };
+  return { backend, webgpuFlags, configs, warmup, runs, evalWarmup, evalRuns, evalSteps, native, probe, probeMax, probeBudgetSec, data, ceiling, outDir, probeChild, batch, help };
 }

@@ -33,7 +33,7 @@ function commit(): string | null {
 
 /** Selects the backend and, when asked, the native sgemm matMul; returns the kernel's label for the tables. */
 async function setup(args: BenchArgs): Promise<string> {
-  await useBackend(args.backend, { log: args.probeChild ? null : err });
+  await useBackend(args.backend, { log: args.probeChild ? null : err, webgpuFlags: args.webgpuFlags });
   if (!args.native) return args.backend === "wasm" ? "wasm" : args.backend;
   const r = registerNativeMatMul();
   if (!r.registered) {
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
       gflopsBeforeAfter: [peakBefore.gflops, peakAfter.gflops] as const,
     };
     const microBatch = args.probe
-      ? probeMicroBatch({ cli, config: name, backend: args.backend, native: args.native, start: model.batch, max: args.probeMax, budgetMs: args.probeBudgetSec * 1000 })
+      ? probeMicroBatch({ cli, config: name, backend: args.backend, webgpuFlags: args.webgpuFlags, native: args.native, start: model.batch, max: args.probeMax, budgetMs: args.probeBudgetSec * 1000 })
       : null;
     const when = new Date();
     const record: RunRecord = {

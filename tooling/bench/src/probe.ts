@@ -26,6 +26,7 @@ export interface ProbeOptions {
   readonly cli: string;
   readonly config: string;
   readonly backend: string;
+  readonly webgpuFlags?: readonly string[];
   readonly native: boolean;
   readonly start: number;
   readonly max: number;
@@ -44,6 +45,7 @@ export function probeMicroBatch(options: ProbeOptions): MicroBatchProbe {
   while (batch <= options.max && Date.now() - t0 < options.budgetMs) {
     const args = [options.cli, "--probe-child", "--config", options.config, "--backend", options.backend, "--batch", String(batch)];
     if (options.native) args.push("--native");
+    for (const f of options.webgpuFlags ?? []) args.push("--webgpu-flag", f);
     const run = spawnSync(process.execPath, args, { encoding: "utf8", timeout: Math.max(60_000, options.budgetMs), maxBuffer: 16 * MiB });
     const line = run.stdout.split("\n").find((l) => l.startsWith("{"));
     let result: ProbeChildResult;
