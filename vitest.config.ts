@@ -30,6 +30,7 @@ export default defineConfig({
       project("trm-train", "apps/train"),
       project("trm-compare", "apps/compare"),
       project("@trm/bench", "tooling/bench"),
+      project("trm-playground", "apps/playground"),
     ],
   },
 });
