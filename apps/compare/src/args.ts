@@ -32,6 +32,7 @@ export interface CompareArgs {
   /** Dawn options for the webgpu backend in Node (`backend=vulkan`, ...). */
   readonly webgpuFlags: readonly string[];
   readonly help: boolean;
+  readonly version: boolean;
 }
 
 export class ArgsError extends Error {
@@ -61,6 +62,26 @@ export function describeBudget(b: Budget): string {
     : `${b.samples} training samples (sample × supervision steps) per model`;
 }
 
+/** The flag closest to a mistyped `name` (edit distance at most 2), or null. */
+function nearestFlag(name: string): string | null {
+  const dist = (a: string, b: string): number => {
+    const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let diag = prev[0] ?? 0;
+      prev[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const up = prev[j] ?? 0;
+        prev[j] = Math.min(up + 1, (prev[j - 1] ?? 0) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+        diag = up;
+      }
+    }
+    return prev[b.length] ?? 0;
+  };
+  const ranked = FLAGS.map((f) => [f, dist(name, f)] as const).sort((x, y) => x[1] - y[1]);
+  const best = ranked[0];
+  return best !== undefined && best[1] <= 2 ? best[0] : null;
+}
+
 const FLAGS = ["scenario", "pairing", "seeds", "task", "data", "budget", "trm-preset", "hrm-preset", "backend", "out", "seed", "test-limit", "set", "webgpu-flag"] as const;
 
 /** Parses the command line; errors name the flag and what it expects. */
@@ -69,17 +90,23 @@ export function parseArgs(argv: readonly string[]): CompareArgs {
   const sets: string[] = [];
   const webgpuFlags: string[] = [];
   let help = false;
+  let version = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? "";
     if (a === "--help" || a === "-h") {
       help = true;
       continue;
     }
+    if (a === "--version" || a === "-V") {
+      version = true;
+      continue;
+    }
     if (!a.startsWith("--")) throw new ArgsError(`unexpected argument "${a}" (options start with --; see --help)`);
     const eq = a.indexOf("=");
     const name = a.slice(2, eq < 0 ? undefined : eq);
     if (!(FLAGS as readonly string[]).includes(name)) {
-      throw new ArgsError(`unknown option --${name}; options: ${FLAGS.map((f) => `--${f}`).join(", ")}`);
+      const near = nearestFlag(name);
+      throw new ArgsError(`unknown option --${name}; ${near ? `did you mean --${near}?` : `options: ${FLAGS.map((f) => `--${f}`).join(", ")}`}`);
     }
     let value: string | undefined;
     if (eq >= 0) value = a.slice(eq + 1);
@@ -100,10 +127,12 @@ export function parseArgs(argv: readonly string[]): CompareArgs {
   if (!BACKEND_NAMES.includes(backend)) {
     throw new ArgsError(`--backend: expected one of ${BACKEND_NAMES.join(", ")}, got "${backend}"`);
   }
-  const int = (name: string, fallback: number | null): number | null => {
+  const int = (name: string, fallback: number | null, min = 0): number | null => {
     const v = values.get(name);
     if (v === undefined) return fallback;
-    if (!/^\d+$/.test(v)) throw new ArgsError(`--${name}: expected a non-negative integer, got "${v}"`);
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v)) || Number(v) < min) {
+      throw new ArgsError(`--${name}: expected ${min > 0 ? "a positive" : "a non-negative"} integer, got "${v}"`);
+    }
     return Number(v);
   };
   const budget = values.get("budget");
@@ -128,9 +157,10 @@ export function parseArgs(argv: readonly string[]): CompareArgs {
     backend,
     out: values.get("out") ?? "runs/compare",
     seed: int("seed", 0) ?? 0,
-    testLimit: int("test-limit", null),
+    testLimit: int("test-limit", null, 1),
     sets,
     webgpuFlags,
     help,
+    version,
   };
 }

@@ -38,7 +38,9 @@ describe("arguments", () => {
       "runs/compare",
     ]);
     expect(parseArgs(["--seed=7", "--out", "x", "--seeds", "5", "--pairing", "paper", "--scenario", "maze7"])).toMatchObject({ seed: 7, seeds: 5, pairing: "paper", scenario: "maze7" });
-    expect(() => parseArgs(["--sed", "1"])).toThrow(/unknown option --sed/);
+    expect(() => parseArgs(["--sed", "1"])).toThrow(/unknown option --sed; did you mean --seed\?/);
+    expect(() => parseArgs(["--test-limit", "0"])).toThrow('--test-limit: expected a positive integer, got "0"');
+    expect(parseArgs(["--version"]).version).toBe(true);
     expect(() => parseArgs(["--backend", "gpu"])).toThrow(/--backend: expected one of/);
     expect(() => parseArgs(["--seed"])).toThrow(/--seed needs a value/);
     expect(() => parseArgs(["--seeds", "0"])).toThrow(/--seeds: expected at least 1/);

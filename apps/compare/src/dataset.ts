@@ -8,7 +8,9 @@ import {
   generateSudoku,
   unseenPuzzles,
   type BuiltDataset,
+  getTask,
   readDataset,
+  validateSplits,
   readIdentifiers,
   writeBuiltDataset,
   type PuzzleDataset,
@@ -36,6 +38,7 @@ export function readCompareData(dir: string, task: string): CompareData {
   }
   const train = readDataset(dir, "train");
   const test = readDataset(dir, "test");
+  validateSplits(train, test, dir, getTask(task));
   const identifiers = existsSync(join(dir, "identifiers.json")) ? readIdentifiers(dir) : ["<blank>"];
   return {
     task,

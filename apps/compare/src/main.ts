@@ -1,5 +1,5 @@
 // trm-compare: TRM against HRM on the same data, budget, seeds and evaluation.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { useBackend } from "@trm/core";
 import { writeFileAtomic, writeReport } from "@trm/eval";
@@ -142,6 +142,11 @@ export async function main(argv: string[], deps: CompareDependencies = {}): Prom
   }
   if (args.help) {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (args.version) {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    process.stdout.write(`trm-compare ${pkg.version}\n`);
     return 0;
   }
   try {

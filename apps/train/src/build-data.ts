@@ -1,5 +1,4 @@
 // trm-train build-data: reads or generates puzzles of a task and writes the official dataset layout.
-import { parseArgs } from "node:util";
 import {
   buildDataset,
   datasetSummary,
@@ -11,6 +10,7 @@ import {
   writeBuiltDataset,
   type TaskItem,
 } from "@trm/data";
+import { parseFlags } from "./flags.js";
 import type { Command } from "./main.js";
 
 const HELP = `trm-train build-data: build a dataset in the official layout (train/ test/ dataset.json, all__*.npy, identifiers.json)
@@ -50,11 +50,7 @@ function nonNegativeInt(name: string, text: string | undefined): number | undefi
 function buildData(argv: string[]): number {
   let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
+    ({ values } = parseFlags(argv, {
         task: { type: "string" },
         src: { type: "string", multiple: true },
         generate: { type: "string" },
@@ -64,7 +60,6 @@ function buildData(argv: string[]): number {
         seed: { type: "string" },
         holdout: { type: "string" },
         help: { type: "boolean", short: "h" },
-      },
     }));
   } catch (e) {
     return fail((e as Error).message);
@@ -87,16 +82,26 @@ function buildData(argv: string[]): number {
     const task = getTask(taskName);
 
     const started = Date.now();
+    // Progress lines at most once a second, so a quick build prints none.
+    let lastProgress = started;
+    const progress = (what: string) => (split: string, done: number, total: number) => {
+      const now = Date.now();
+      if (now - lastProgress < 1000 && done < total) return;
+      if (done === total && lastProgress === started) return;
+      lastProgress = now;
+      process.stderr.write(`  ${split}: ${done}/${total} ${what}\n`);
+    };
     let items: TaskItem<unknown>[];
     if (spec) {
       if (!task.generate) return fail(`task "${task.name}" has no generator; use --src`);
       process.stderr.write(`generating ${task.name} puzzles (${values.generate})...\n`);
-      items = task.generate(spec.params, seed);
+      items = task.generate(spec.params, seed, progress("puzzles"));
     } else {
       process.stderr.write(`loading ${values.src?.join(", ")}...\n`);
       items = task.load(values.src ?? []);
     }
     process.stderr.write(`${items.length} puzzles read in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    if (items.length === 0) return fail(spec ? "the generator spec makes no puzzles: give train=N (and test=N)" : `no puzzles in ${values.src?.join(", ")}`);
     if (subsample !== undefined) items = subsampleItems(items, subsample, seed);
     if (!items.some((it) => it.test.length > 0)) {
       const trainOnly = items.filter((it) => it.test.length === 0).length;
@@ -109,7 +114,7 @@ function buildData(argv: string[]): number {
     const built = buildDataset(task, items, {
       augmentations,
       seed,
-      onProgress: (split, done, total) => process.stderr.write(`  ${split}: ${done}/${total} groups\n`),
+      onProgress: progress("groups"),
     });
     writeBuiltDataset(values.out, built);
     for (const split of ["train", "test"] as const) {

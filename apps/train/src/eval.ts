@@ -1,8 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { loadSafetensors, useBackend, writeFileAtomic, type BackendRequest } from "@trm/core";
-import { evalBatches, readDataset } from "@trm/data";
+import { BACKEND_NAMES, loadSafetensors, useBackend, writeFileAtomic, type BackendRequest } from "@trm/core";
+import { evalBatches, getTask, gridToRows, readDataset, type Grid } from "@trm/data";
 import {
   createModel,
   evaluate,
@@ -13,6 +12,7 @@ import {
   readConfigFile,
   type EvalSummary,
 } from "@trm/train";
+import { parseFlags, positiveIntFlag, UsageError } from "./flags.js";
 import { commandWithErrors, type Command } from "./main.js";
 import { MODELS } from "./models.js";
 
@@ -31,16 +31,16 @@ Options:
   --max-examples N      evaluate on the first N test examples only
   --batch-size N        rows per batch (default: the config's eval_batch_size or micro/global batch)
   --out <file.json>     write the summary (accuracy per step, halting) as JSON
-  --predictions <file>  write one JSON line per example: index, puzzle id, predicted tokens, exact
+  --predictions <file>  write one JSON line per example: index, puzzle id, exact, the decoded question,
+                        prediction and answer (boards of the run's task), and the predicted tokens
   --backend <b>         TensorFlow.js backend: auto, webgpu, wasm, cpu, tensorflow, tensorflow-gpu (default auto)
   --webgpu-flag k=v     a Dawn option for --backend webgpu in Node (repeatable), e.g. backend=vulkan, adapter=<name>
 `;
 
-function intFlag(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag}: expected a positive integer, got "${text}"`);
-  return n;
+/** A decoded board as JSON: a grid as its rows of values, anything else as the task returns it. */
+function boardJson(board: unknown): unknown {
+  const g = board as Partial<Grid>;
+  return typeof g === "object" && g !== null && typeof g.rows === "number" && typeof g.cols === "number" && g.cells instanceof Uint8Array ? gridToRows(g as Grid) : board;
 }
 
 function printSummary(s: EvalSummary, weights: string, copy: string): void {
@@ -59,10 +59,7 @@ function printSummary(s: EvalSummary, weights: string, copy: string): void {
 }
 
 async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
+  const { values } = parseFlags(argv, {
       run: { type: "string" },
       weights: { type: "string" },
       config: { type: "string" },
@@ -75,12 +72,16 @@ async function run(argv: string[]): Promise<number> {
       backend: { type: "string" },
       "webgpu-flag": { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
-    },
   });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
   }
+  const steps = positiveIntFlag("--steps", values.steps);
+  const maxRows = positiveIntFlag("--max-examples", values["max-examples"]);
+  const batchFlag = positiveIntFlag("--batch-size", values["batch-size"]);
+  const backend = (values.backend ?? "auto") as BackendRequest;
+  if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend: expected one of ${BACKEND_NAMES.join(", ")}, got "${backend}"`);
   let configPath: string;
   let weightsPath: string;
   if (values.run) {
@@ -98,7 +99,8 @@ async function run(argv: string[]): Promise<number> {
   const dataDir = values.data ?? config.data_path;
   if (!dataDir) throw new Error("--data <dir> is required (the config names no data_path)");
 
-  await useBackend((values.backend ?? "auto") as BackendRequest, { webgpuFlags: values["webgpu-flag"] ?? [] });
+  const task = config.task === undefined ? null : getTask(config.task);
+  await useBackend(backend, { webgpuFlags: values["webgpu-flag"] ?? [] });
   const test = readDataset(dataDir, "test");
   const meta = test.metadata;
   const model = createModel(MODELS, config.arch, { vocab_size: meta.vocab_size, seq_len: meta.seq_len, num_puzzle_identifiers: meta.num_puzzle_identifiers }, config.seed);
@@ -110,19 +112,26 @@ async function run(argv: string[]): Promise<number> {
     } finally {
       for (const t of tensors.values()) t.dispose();
     }
-    const batchSize = intFlag("--batch-size", values["batch-size"]) ?? config.eval_batch_size ?? config.micro_batch_size ?? config.global_batch_size;
-    const maxRows = intFlag("--max-examples", values["max-examples"]);
+    const batchSize = batchFlag ?? config.eval_batch_size ?? config.micro_batch_size ?? config.global_batch_size;
     const predictions: string[] = [];
     let row = 0;
     const summary = await evaluate(model, limitRows(evalBatches(test, batchSize), maxRows), {
-      steps: intFlag("--steps", values.steps),
+      steps,
       onPredictions: values.predictions
         ? (batch, preds, exact, valid) => {
             const L = batch.seqLen;
             for (let b = 0; b < valid; b++) {
-              predictions.push(
-                JSON.stringify({ index: row++, puzzle_identifier: batch.puzzleIdentifiers[b], prediction: Array.from(preds.subarray(b * L, (b + 1) * L)), exact: exact[b] === 1 }),
-              );
+              const tokens = preds.subarray(b * L, (b + 1) * L);
+              const line: Record<string, unknown> = { index: row++, puzzle_identifier: batch.puzzleIdentifiers[b], exact: exact[b] === 1 };
+              if (task) {
+                // Decoded boards (the ignore label -100 reads as PAD in the answer).
+                const answer = Array.from(batch.labels.subarray(b * L, (b + 1) * L), (v) => (v < 0 ? 0 : v));
+                line.question = boardJson(task.decode(batch.inputs.subarray(b * L, (b + 1) * L)));
+                line.prediction = boardJson(task.decode(tokens));
+                line.answer = boardJson(task.decode(answer));
+              }
+              line.prediction_tokens = Array.from(tokens);
+              predictions.push(JSON.stringify(line));
             }
           }
         : undefined,

@@ -1,7 +1,6 @@
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { useBackend, type BackendRequest } from "@trm/core";
-import { evalBatches, readDataset, TrainSampler, type TrainSamplerState } from "@trm/data";
+import { BACKEND_NAMES, useBackend, type BackendRequest } from "@trm/core";
+import { evalBatches, getTask, readDataset, TrainSampler, validateSplits, type TrainSamplerState } from "@trm/data";
 import {
   createModel,
   createProgressReporter,
@@ -14,6 +13,7 @@ import {
   totalStepsFor,
   type FitEvent,
 } from "@trm/train";
+import { parseFlags, positiveIntFlag, positiveNumberFlag, UsageError } from "./flags.js";
 import { commandWithErrors, type Command } from "./main.js";
 import { MODELS } from "./models.js";
 
@@ -43,18 +43,8 @@ Options:
 Ctrl-C stops after the current step and writes a checkpoint; a second Ctrl-C exits at once.
 `;
 
-function positiveNumber(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag}: expected a positive number, got "${text}"`);
-  return n;
-}
-
 async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
+  const { values } = parseFlags(argv, {
       task: { type: "string" },
       data: { type: "string" },
       model: { type: "string" },
@@ -69,12 +59,19 @@ async function run(argv: string[]): Promise<number> {
       "max-samples": { type: "string" },
       quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
-    },
   });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
   }
+  // Every flag is checked before anything slow (reading data, building the model) starts.
+  const budget = {
+    maxSteps: positiveIntFlag("--max-steps", values["max-steps"]),
+    maxSeconds: positiveNumberFlag("--max-seconds", values["max-seconds"]),
+    maxSamples: positiveIntFlag("--max-samples", values["max-samples"]),
+  };
+  const backend = (values.backend ?? "auto") as BackendRequest;
+  if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend: expected one of ${BACKEND_NAMES.join(", ")}, got "${backend}"`);
   if (!values.out) throw new Error("--out <run dir> is required");
   const runDir = resolve(values.out);
   let configSource = values.config;
@@ -90,9 +87,10 @@ async function run(argv: string[]): Promise<number> {
   const config = await resolveTrainConfig({ config: configSource, sets: values.set ?? [], patch }, PRESETS);
   if (!config.data_path) throw new Error("--data <dir> is required");
 
-  await useBackend((values.backend ?? "auto") as BackendRequest, { webgpuFlags: values["webgpu-flag"] ?? [] });
+  await useBackend(backend, { webgpuFlags: values["webgpu-flag"] ?? [] });
   const train = readDataset(config.data_path, "train");
   const test = readDataset(config.data_path, "test");
+  validateSplits(train, test, config.data_path, config.task === undefined ? undefined : getTask(config.task));
   const meta = train.metadata;
   const model = createModel(MODELS, config.arch, { vocab_size: meta.vocab_size, seq_len: meta.seq_len, num_puzzle_identifiers: meta.num_puzzle_identifiers }, config.seed);
   const totalSteps = totalStepsFor(config, meta);
@@ -128,11 +126,7 @@ async function run(argv: string[]): Promise<number> {
       resume: values.resume ?? false,
       signal: controller.signal,
       onEvent: log,
-      budget: {
-        maxSteps: positiveNumber("--max-steps", values["max-steps"]),
-        maxSeconds: positiveNumber("--max-seconds", values["max-seconds"]),
-        maxSamples: positiveNumber("--max-samples", values["max-samples"]),
-      },
+      budget,
     });
     if (result.status === "diverged") {
       process.stderr.write(`trm-train fit: ${result.message}\n`);

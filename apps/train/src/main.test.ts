@@ -18,4 +18,41 @@ describe("trm-train", () => {
     expect(await main(["frobnicate"])).toBe(2);
     expect(err.mock.calls.map((c) => String(c[0])).join("")).toContain('unknown command "frobnicate"');
   });
+
+  const capture = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
+    const out = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const code = await main(argv);
+    const text = (spy: typeof out) => spy.mock.calls.map((c) => String(c[0])).join("");
+    const r = { code, out: text(out), err: text(err) };
+    vi.restoreAllMocks();
+    return r;
+  };
+
+  it("prints its version", async () => {
+    const r = await capture(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^trm-train \d+\.\d+\.\d+\n$/);
+  });
+
+  it("suggests the nearest command and flag", async () => {
+    expect((await capture(["fitt"])).err).toContain('unknown command "fitt"; did you mean "fit"?');
+    const r = await capture(["fit", "--max-step", "3", "--out", "x"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--max-step: unknown option; did you mean --max-steps?");
+    expect((await capture(["eval", "--predicitons", "p.jsonl"])).err).toContain("did you mean --predictions?");
+    expect((await capture(["build-data", "--sorce", "x"])).err).toContain("did you mean --src?");
+  });
+
+  it("checks flag values before reading data or building a model", async () => {
+    // No --data and no such folder: an error about the flag proves the check ran first.
+    for (const [flag, value] of [["--max-steps", "ten"], ["--max-steps", "1.5"], ["--max-samples", "0"], ["--max-seconds", "-3"]] as const) {
+      const r = await capture(["fit", `${flag}=${value}`, "--out", "/nonexistent/run"]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`${flag}: expected a positive`);
+    }
+    expect((await capture(["fit", "--backend", "cuda", "--out", "/nonexistent/run"])).err).toContain('--backend: expected one of');
+    expect((await capture(["eval", "--steps", "0", "--run", "/nonexistent/run"])).err).toContain('--steps: expected a positive integer, got "0"');
+    expect((await capture(["fit", "--out"])).err).toContain("--out: needs a value");
+  });
 });

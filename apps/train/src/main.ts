@@ -1,4 +1,6 @@
 // trm-train: a thin command line over @trm/data, @trm/train and @trm/eval. Each sub-command lives in its own file.
+import { readFileSync } from "node:fs";
+import { nearest } from "./flags.js";
 
 export const USAGE = `trm-train: build datasets, train TRM or HRM, evaluate checkpoints
 
@@ -7,7 +9,7 @@ Usage:
   trm-train fit --task <t> --data <dir> --model trm|hrm [--config file.yaml] [--set key=value ...] --out runs/<name> [--resume]
   trm-train eval (--run runs/<name> | --weights <file.safetensors> --config <file> --data <dir>) [--steps 16] [--out <file.json>]
 
-Run \`trm-train <command> --help\` for the options of one command.
+Run \`trm-train <command> --help\` for the options of one command; \`trm-train --version\` prints the version.
 `;
 
 export interface Command {
@@ -36,15 +38,26 @@ const commands: Record<string, () => Promise<Command>> = {
   eval: () => import("./eval.js").then((m) => m.command),
 };
 
+/** The version in this app's package.json. */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-V" || name === "version") {
+    process.stdout.write(`trm-train ${version()}\n`);
+    return 0;
+  }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(USAGE);
     return name === undefined ? 1 : 0;
   }
   const load = commands[name];
   if (!load) {
-    process.stderr.write(`trm-train: unknown command "${name}".\n\n${USAGE}`);
+    const near = nearest(name, Object.keys(commands));
+    process.stderr.write(`trm-train: unknown command "${name}"${near ? `; did you mean "${near}"?` : ""}\n\n${USAGE}`);
     return 2;
   }
   const command = await load();

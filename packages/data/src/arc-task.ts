@@ -1,5 +1,5 @@
 import { buildDataset, type BuildOptions, type BuiltDataset } from "./build.js";
-import { ARC_MAX_SIDE, ARC_SEQ_LEN, decodeArcGrid, encodeArcGrid, isArcEvaluationSubset, loadArcSources, parseArcGrid, type ArcTask } from "./arc.js";
+import { ARC_MAX_SIDE, ARC_SEQ_LEN, ARC_VOCAB_SIZE, decodeArcGrid, encodeArcGrid, isArcEvaluationSubset, loadArcSources, parseArcGrid, type ArcTask } from "./arc.js";
 import {
   applyArcAugmentation,
   inverseArcAugmentation,
@@ -58,6 +58,10 @@ export const arcTask: Task<Grid, ArcAugmentation> = {
     apply: applyArcAugmentation,
     inverse: inverseArcAugmentation,
     name: (a) => `t${a.dihedral}_${a.colours.join("")}`,
+  },
+  layoutProblem({ vocab_size, seq_len }) {
+    if (vocab_size !== ARC_VOCAB_SIZE || seq_len !== ARC_SEQ_LEN) return `ARC data has vocab_size ${ARC_VOCAB_SIZE} and seq_len ${ARC_SEQ_LEN}, got ${vocab_size} and ${seq_len}`;
+    return undefined;
   },
   augmentSplits: ["train", "test"],
   dedupe: true,

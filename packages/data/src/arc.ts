@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { DataError } from "./errors.js";
+import { DataError, describeValue, readTextFile } from "./errors.js";
 import { gridFromRows, type Grid } from "./grid.js";
 
 /** ARC boards are at most 30 x 30; the encoded sequence is the full 30 x 30 board. */
@@ -26,10 +26,7 @@ export interface ArcTask {
   readonly test: readonly ArcPair[];
 }
 
-function describe(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s;
-}
+const describe = describeValue;
 
 /** Checks one grid: a non-empty array of equal-length rows, 1-30 on each side, integers 0-9. */
 export function parseArcGrid(raw: unknown, file: string, location: string, field: string): Grid {
@@ -82,7 +79,7 @@ export function parseArcTask(raw: unknown, file: string, id: string, subset: str
 }
 
 function readJson(file: string): unknown {
-  const text = readFileSync(file, "utf8");
+  const text = readTextFile(file);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -118,8 +115,14 @@ export function loadArcKaggle(challengesFile: string): ArcTask[] {
   const sols = solutions as Record<string, unknown>;
   return Object.entries(challenges as Record<string, unknown>).map(([id, task]) => {
     const answers = sols[id];
+    if (typeof task !== "object" || task === null || Array.isArray(task)) {
+      throw new DataError({ file: challengesFile, location: `task ${id}`, field: id, expected: "an object {train, test}", got: describe(task) });
+    }
     const t = task as { test?: unknown };
-    const tests = Array.isArray(t.test) ? (t.test as unknown[]) : [];
+    if (!Array.isArray(t.test)) {
+      throw new DataError({ file: challengesFile, location: `task ${id}`, field: "test", expected: "an array of {input}", got: describe(t.test) });
+    }
+    const tests = t.test as unknown[];
     if (!Array.isArray(answers) || answers.length !== tests.length) {
       throw new DataError({
         file: solutionsFile,
@@ -130,8 +133,8 @@ export function loadArcKaggle(challengesFile: string): ArcTask[] {
       });
     }
     const merged = {
-      ...(task as object),
-      test: tests.map((p, i) => ({ ...(p as object), output: answers[i] as unknown })),
+      ...task,
+      test: tests.map((p, i) => (typeof p === "object" && p !== null && !Array.isArray(p) ? { ...p, output: answers[i] as unknown } : p)),
     };
     return parseArcTask(merged, challengesFile, id, subset);
   });

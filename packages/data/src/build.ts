@@ -228,7 +228,13 @@ export function subsampleItems<B>(items: readonly TaskItem<B>[], count: number, 
  */
 export function holdOutItems<B>(items: readonly TaskItem<B>[], count: number, seed: number): TaskItem<B>[] {
   const trainIdx = items.flatMap((it, i) => (it.train.length > 0 && it.test.length === 0 ? [i] : []));
-  if (count >= trainIdx.length) throw new RangeError(`holdOutItems: cannot hold out ${count} of ${trainIdx.length} train items`);
+  if (count >= trainIdx.length) {
+    throw new RangeError(
+      trainIdx.length === 0
+        ? "no train puzzles to hold out for the test split: the sources hold no puzzles"
+        : `cannot hold out ${count} of ${trainIdx.length} train puzzles for the test split: at least one must stay in train`,
+    );
+  }
   const moved = new Set(createRng(seed ^ 0x5bd1e995).shuffle(trainIdx).slice(0, count));
   return items.map((it, i) => (moved.has(i) ? { id: it.id, train: [], test: it.train } : it));
 }

@@ -12,9 +12,12 @@ export interface CsvRecord {
  */
 export function parseCsv(text: string, file: string, required: readonly string[]): CsvRecord[] {
   const rows: { line: number; cells: string[] }[] = text.includes('"') ? splitQuoted(text, file) : splitPlain(text);
+  if (text.charCodeAt(0) === 0xfeff) return parseCsv(text.slice(1), file, required);
   const header = rows.shift();
   if (!header) throw new DataError({ file, field: "header", expected: `a header row with ${required.join(",")}`, got: "an empty file" });
   const names = header.cells.map((c) => c.trim());
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new DataError({ file, location: "line 1", field: "header", expected: "each column name once", got: `"${twice}" twice` });
   for (const r of required) {
     if (!names.includes(r)) {
       throw new DataError({ file, location: "line 1", field: "header", expected: `a column "${r}"`, got: names.join(",") });

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DataError } from "./errors.js";
+import { DataError, describeValue } from "./errors.js";
 import { readNpy, writeNpy, type NpyArray } from "./npy.js";
 
 /** `dataset.json` of one split, with the official (snake_case) field names. */
@@ -39,6 +39,15 @@ export interface PuzzleDataset {
 
 export type Split = "train" | "test";
 
+/** Largest vocabulary a dataset may declare: bigger is a corrupt field, and would be allocated as an embedding. */
+export const MAX_VOCAB_SIZE = 65_536;
+/** Largest sequence length a dataset may declare (ARC and 30x30 mazes use 900). */
+export const MAX_SEQ_LEN = 65_536;
+/** Largest number of puzzle identifiers (one embedding row each). */
+export const MAX_PUZZLE_IDENTIFIERS = 16_777_216;
+/** A set name is a plain file-name prefix: no folders, so a dataset can only read arrays inside its own folder. */
+const SET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
 const FIELDS = ["inputs", "labels", "puzzle_identifiers", "puzzle_indices", "group_indices"] as const;
 
 function writeFileAtomic(file: string, text: string): void {
@@ -56,35 +65,50 @@ function readJsonFile(file: string): unknown {
   }
 }
 
-/** Parses `dataset.json`. `total_puzzles` may be missing (HRM's builders omit it): it is then taken from the arrays. */
+/**
+ * Parses `dataset.json`: every field typed and in range (sizes below their limits, pad and blank ids inside the
+ * vocabulary and identifier ranges, a set name that stays inside the folder). `total_puzzles` may be missing (HRM's
+ * builders omit it): it is then taken from the arrays. Agreement with the arrays is checked by {@link validateDataset}.
+ */
 export function parseMetadata(raw: unknown, file: string): Omit<DatasetMetadata, "total_puzzles"> & { total_puzzles?: number } {
-  if (typeof raw !== "object" || raw === null) throw new DataError({ file, field: "root", expected: "an object" });
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new DataError({ file, field: "root", expected: "an object" });
   const m = raw as Record<string, unknown>;
-  const int = (key: string): number => {
+  const got = describeValue;
+  const int = (key: string, lo: number, hi: number, what = `an integer from ${lo} to ${hi}`): number => {
     const v = m[key];
-    if (typeof v !== "number" || !Number.isInteger(v)) throw new DataError({ file, field: key, expected: "an integer", got: JSON.stringify(v) ?? "nothing" });
+    if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi) throw new DataError({ file, field: key, expected: what, got: got(v) });
     return v;
   };
+  const vocab = int("vocab_size", 1, MAX_VOCAB_SIZE, `an integer from 1 to ${MAX_VOCAB_SIZE} (the vocabulary limit)`);
+  const seqLen = int("seq_len", 1, MAX_SEQ_LEN, `an integer from 1 to ${MAX_SEQ_LEN} (the sequence length limit)`);
+  const ids = int("num_puzzle_identifiers", 1, MAX_PUZZLE_IDENTIFIERS, `an integer from 1 to ${MAX_PUZZLE_IDENTIFIERS} (the identifier limit)`);
+  const pad = int("pad_id", 0, vocab - 1, `a token id below vocab_size ${vocab}`);
+  const blank = int("blank_identifier_id", 0, ids - 1, `an identifier below num_puzzle_identifiers ${ids}`);
   const ignore = m.ignore_label_id;
-  if (ignore !== null && (typeof ignore !== "number" || !Number.isInteger(ignore))) {
-    throw new DataError({ file, field: "ignore_label_id", expected: "an integer or null", got: JSON.stringify(ignore) ?? "nothing" });
+  if (ignore !== null && (typeof ignore !== "number" || !Number.isInteger(ignore) || ignore < 0 || ignore >= vocab)) {
+    throw new DataError({ file, field: "ignore_label_id", expected: `null or a token id below vocab_size ${vocab}`, got: got(ignore) });
   }
   const mean = m.mean_puzzle_examples;
-  if (typeof mean !== "number") throw new DataError({ file, field: "mean_puzzle_examples", expected: "a number", got: JSON.stringify(mean) ?? "nothing" });
+  if (typeof mean !== "number" || !Number.isFinite(mean) || mean < 0) {
+    throw new DataError({ file, field: "mean_puzzle_examples", expected: "a finite number >= 0 (examples per puzzle)", got: got(mean) });
+  }
   const sets = m.sets;
   if (!Array.isArray(sets) || sets.length !== 1 || typeof sets[0] !== "string") {
-    throw new DataError({ file, field: "sets", expected: 'one set name (e.g. ["all"])', got: JSON.stringify(sets) ?? "nothing" });
+    throw new DataError({ file, field: "sets", expected: 'one set name (e.g. ["all"])', got: got(sets) });
+  }
+  if (!SET_NAME.test(sets[0]) || sets[0].includes("..")) {
+    throw new DataError({ file, field: "sets", expected: "a plain set name (letters, digits, _ . -; no folders), naming arrays in this folder", got: got(sets[0]) });
   }
   return {
-    pad_id: int("pad_id"),
+    pad_id: pad,
     ignore_label_id: ignore,
-    blank_identifier_id: int("blank_identifier_id"),
-    vocab_size: int("vocab_size"),
-    seq_len: int("seq_len"),
-    num_puzzle_identifiers: int("num_puzzle_identifiers"),
-    total_groups: int("total_groups"),
+    blank_identifier_id: blank,
+    vocab_size: vocab,
+    seq_len: seqLen,
+    num_puzzle_identifiers: ids,
+    total_groups: int("total_groups", 0, 2 ** 31 - 1),
     mean_puzzle_examples: mean,
-    ...(m.total_puzzles === undefined ? {} : { total_puzzles: int("total_puzzles") }),
+    ...(m.total_puzzles === undefined ? {} : { total_puzzles: int("total_puzzles", 0, 2 ** 31 - 1) }),
     sets: [sets[0]],
   };
 }
@@ -118,6 +142,11 @@ export function validateDataset(ds: PuzzleDataset, file: string): void {
       const v = arr[i] ?? 0;
       if (v < 0 || v >= m.vocab_size) fail(`${name}[${Math.floor(i / L)}][${i % L}]`, `a token id below vocab_size ${m.vocab_size}`, String(v));
     }
+  }
+  if (m.total_puzzles !== p) fail("total_puzzles", `${p} (from puzzle_identifiers)`, String(m.total_puzzles));
+  const mean = p === 0 ? 0 : n / p;
+  if (Math.abs(m.mean_puzzle_examples - mean) > 1e-6 * Math.max(1, mean)) {
+    fail("mean_puzzle_examples", `${mean} (${n} examples / ${p} puzzles)`, String(m.mean_puzzle_examples));
   }
   for (let i = 0; i < p; i++) {
     const v = ds.puzzleIdentifiers[i] ?? 0;
@@ -180,7 +209,7 @@ export function writeDataset(dir: string, split: Split, ds: PuzzleDataset): void
 export function readIdentifiers(dir: string): string[] {
   const file = join(dir, "identifiers.json");
   const raw = readJsonFile(file);
-  if (!Array.isArray(raw) || raw.some((x) => typeof x !== "string")) throw new DataError({ file, field: "root", expected: "an array of names" });
+  if (!Array.isArray(raw) || raw.some((x) => typeof x !== "string")) throw new DataError({ file, field: "root", expected: "an array of names", got: describeValue(raw) });
   return raw as string[];
 }
 
@@ -192,6 +221,34 @@ export function writeIdentifiers(dir: string, identifiers: readonly string[]): v
 /** Writes any JSON side file (e.g. `test_puzzles.json`) atomically. */
 export function writeJsonFile(file: string, value: unknown): void {
   writeFileAtomic(file, JSON.stringify(value));
+}
+
+/**
+ * Checks that the train and test splits of one dataset describe the same model inputs: vocabulary, sequence length,
+ * identifiers, pad/ignore/blank ids. A mismatch would otherwise surface only at the first evaluation. With `task`, the
+ * layout must also be one of that task's (Sudoku data is not a maze dataset).
+ */
+export function validateSplits(
+  train: PuzzleDataset,
+  test: PuzzleDataset,
+  dir: string,
+  task?: { readonly name: string; layoutProblem?(layout: { readonly vocab_size: number; readonly seq_len: number }): string | undefined },
+): void {
+  const keys = ["vocab_size", "seq_len", "num_puzzle_identifiers", "pad_id", "ignore_label_id", "blank_identifier_id"] as const;
+  for (const k of keys) {
+    if (train.metadata[k] !== test.metadata[k]) {
+      throw new DataError({
+        file: join(dir, "test", "dataset.json"),
+        field: k,
+        expected: `${String(train.metadata[k])} like ${join(dir, "train", "dataset.json")}`,
+        got: String(test.metadata[k]),
+      });
+    }
+  }
+  const problem = task?.layoutProblem?.(train.metadata);
+  if (problem !== undefined) {
+    throw new DataError({ file: join(dir, "train", "dataset.json"), field: "vocab_size/seq_len", expected: `${task?.name} data (${problem})`, got: "another task's layout" });
+  }
 }
 
 /** Examples in a split (N). */

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+
 /** Where a piece of bad input sits: the file, then a row, task id or other location inside it. */
 export interface DataErrorDetails {
   /** File (or other source) the bad value came from. */
@@ -30,4 +32,30 @@ export class DataError extends Error {
 
 function shorten(text: string): string {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/**
+ * A short description of a JSON value for an error message: the value itself when small, its kind and size when
+ * large or too deeply nested to print.
+ */
+export function describeValue(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (Array.isArray(v) && v.length > 40) return `an array of ${v.length} items`;
+  try {
+    const s = JSON.stringify(v) as string | undefined;
+    return shorten(s ?? typeof v);
+  } catch {
+    return Array.isArray(v) ? `a deeply nested array of ${v.length} item(s)` : `a deeply nested ${typeof v}`;
+  }
+}
+
+/** Reads a UTF-8 text file; a missing, unreadable or oversized file is a DataError naming it. */
+export function readTextFile(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "EISDIR" ? "a folder" : code === "ENOENT" ? "no such file" : code === undefined ? "a file too large to read as text" : (e as Error).message;
+    throw new DataError({ file, field: "file", expected: "a readable text file", got: why });
+  }
 }

@@ -18,11 +18,18 @@ export function parseGenerateSpec(spec: string): { task?: string; params: Record
   return { ...(task === undefined || task === "" ? {} : { task }), params };
 }
 
-/** Reads integer generator parameters, refusing unknown keys and non-integers (nothing is silently ignored). */
+/** Most puzzles one generator call makes per split: more is a typo (`train=1e9`), and would not fit in memory. */
+export const MAX_GENERATED_PUZZLES = 1_000_000;
+
+/**
+ * Reads integer generator parameters, refusing unknown keys, non-integers and values above `limits` (nothing is
+ * silently ignored, nothing unbounded is started).
+ */
 export function integerParams<K extends string>(
   task: string,
   params: Readonly<Record<string, string>>,
   defaults: Readonly<Record<K, number | undefined>>,
+  limits: Partial<Readonly<Record<K, number>>> = {},
 ): Record<K, number | undefined> {
   const known = Object.keys(defaults);
   for (const key of Object.keys(params)) {
@@ -34,6 +41,8 @@ export function integerParams<K extends string>(
     if (text === undefined) continue;
     const v = Number(text);
     if (!Number.isInteger(v) || v < 0) throw new Error(`${task} generator: ${key} must be a non-negative integer, got "${text}"`);
+    const limit = limits[key];
+    if (limit !== undefined && v > limit) throw new Error(`${task} generator: ${key}=${text} is above the limit of ${limit}`);
     out[key] = v;
   }
   return out;

@@ -81,7 +81,7 @@ export {
   validateMaze,
   type MazePuzzle,
 } from "./maze.js";
-export { generateMaze, type GeneratedMaze, type MazeGeneratorOptions } from "./maze-generator.js";
+export { MAX_MAZE_SIDE, generateMaze, type GeneratedMaze, type MazeGeneratorOptions } from "./maze-generator.js";
 export {
   datasetExamples,
   datasetSummary,
@@ -89,6 +89,10 @@ export {
   readDataset,
   readIdentifiers,
   validateDataset,
+  validateSplits,
+  MAX_PUZZLE_IDENTIFIERS,
+  MAX_SEQ_LEN,
+  MAX_VOCAB_SIZE,
   writeDataset,
   writeIdentifiers,
   writeJsonFile,
@@ -98,7 +102,7 @@ export {
   type TokenArray,
 } from "./dataset.js";
 export type { BoardPicture, EncodeContext, PictureGrid, Task, TaskAugmentation, TaskExample, TaskItem } from "./task.js";
-export { boardPicture, questionAnswerItems, splitOfFile } from "./task.js";
+export { boardPicture, filesOf, questionAnswerItems, splitOfFile } from "./task.js";
 export { getTask, listTasks, registerTask, unregisterTask } from "./registry.js";
 export {
   DatasetBuilder,
@@ -115,5 +119,5 @@ export { arcItems, arcPuzzleInverses, arcTask, buildArcDataset, type ArcDatasetI
 export { IGNORE_LABEL, type Batch } from "./batch.js";
 export { TrainSampler, type TrainSamplerOptions, type TrainSamplerState } from "./sampler.js";
 export { evalBatches, type EvalBatch } from "./eval-batches.js";
-export { integerParams, parseGenerateSpec } from "./generate-spec.js";
+export { MAX_GENERATED_PUZZLES, integerParams, parseGenerateSpec } from "./generate-spec.js";
 export { unseenPuzzles } from "./held-out.js";

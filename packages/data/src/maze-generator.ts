@@ -11,7 +11,14 @@ export interface MazeGeneratorOptions {
   readonly minPath?: number;
   /** Share of inner walls knocked down after carving, to add loops (0 = a perfect maze; default 0.1). */
   readonly loops?: number;
+  /** Called every few hundred mazes and at the end. */
+  readonly onProgress?: (done: number, total: number) => void;
 }
+
+/** Largest side: side x side tokens must stay within a dataset's sequence length limit. */
+export const MAX_MAZE_SIDE = 256;
+
+const PROGRESS_EVERY = 500;
 
 /** A generated maze with its shortest path length (BFS steps from S to G). */
 export interface GeneratedMaze extends MazePuzzle {
@@ -66,7 +73,9 @@ function carve(side: number, rng: Rng, loops: number): Uint8Array {
  */
 export function generateMaze(options: MazeGeneratorOptions): GeneratedMaze[] {
   const { side, count, seed } = options;
-  if (!Number.isInteger(side) || side < 3) throw new RangeError(`generateMaze: side must be an integer >= 3, got ${side}`);
+  if (!Number.isInteger(side) || side < 3 || side > MAX_MAZE_SIDE) {
+    throw new RangeError(`generateMaze: side must be an integer from 3 to ${MAX_MAZE_SIDE}, got ${side}`);
+  }
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`generateMaze: count must be a non-negative integer, got ${count}`);
   const minPath = options.minPath ?? side;
   const loops = options.loops ?? 0.1;
@@ -112,6 +121,7 @@ export function generateMaze(options: MazeGeneratorOptions): GeneratedMaze[] {
     }
     if (!made) throw new RangeError(`generateMaze: no start/goal pair ${minPath} steps apart in 100 mazes of side ${side}; lower minPath`);
     out.push(made);
+    if (options.onProgress && ((k + 1) % PROGRESS_EVERY === 0 || k + 1 === count)) options.onProgress(k + 1, count);
   }
   return out;
 }

@@ -2,11 +2,11 @@ import { basename } from "node:path";
 import { buildDataset, type BuildOptions, type BuiltDataset } from "./build.js";
 import { DIHEDRAL_INVERSE, dihedralTransform, type DihedralId } from "./dihedral.js";
 import { makeGrid, type Grid } from "./grid.js";
-import { MAZE_CHARSET, loadMazeFile, validateMaze, type MazePuzzle } from "./maze.js";
-import { generateMaze } from "./maze-generator.js";
-import { integerParams } from "./generate-spec.js";
+import { MAZE_CHARSET, MAZE_VOCAB_SIZE, loadMazeFile, validateMaze, type MazePuzzle } from "./maze.js";
+import { generateMaze, MAX_MAZE_SIDE } from "./maze-generator.js";
+import { integerParams, MAX_GENERATED_PUZZLES } from "./generate-spec.js";
 import type { Split } from "./dataset.js";
-import { questionAnswerItems, splitOfFile, type Task, type TaskItem } from "./task.js";
+import { filesOf, questionAnswerItems, splitOfFile, type Task, type TaskItem } from "./task.js";
 
 /** Task items of mazes, one per maze, in one split. */
 export const mazeItems: (puzzles: readonly MazePuzzle[], split: Split, prefix: string) => TaskItem<Grid>[] = questionAnswerItems;
@@ -23,19 +23,25 @@ export const mazeTask: Task<Grid, DihedralId> = {
   vocabulary: () => ["<pad>", ...MAZE_CHARSET],
   seqLen: (board) => board.rows * board.cols,
   load(paths) {
-    return paths.flatMap((file) => mazeItems(loadMazeFile(file), splitOfFile(file), `${basename(file)}#`));
+    return filesOf(paths, [".csv"]).flatMap((file) => mazeItems(loadMazeFile(file), splitOfFile(file), `${basename(file)}#`));
   },
-  generate(params, seed) {
+  generate(params, seed, onProgress) {
     // loops is a fraction in percent here (loops=10 -> 0.1), so every parameter is an integer.
-    const p = integerParams("maze", params, { side: 15, train: 0, test: 0, minPath: undefined, loops: undefined });
+    const p = integerParams(
+      "maze",
+      params,
+      { side: 15, train: 0, test: 0, minPath: undefined, loops: undefined },
+      { side: MAX_MAZE_SIDE, train: MAX_GENERATED_PUZZLES, test: MAX_GENERATED_PUZZLES, loops: 100 },
+    );
+    const progress = (split: Split) => (onProgress ? { onProgress: (done: number, total: number) => onProgress(split, done, total) } : {});
     const opts = {
       side: p.side ?? 15,
       ...(p.minPath === undefined ? {} : { minPath: p.minPath }),
       ...(p.loops === undefined ? {} : { loops: p.loops / 100 }),
     };
     return [
-      ...mazeItems(generateMaze({ ...opts, count: p.train ?? 0, seed }), "train", "train#"),
-      ...mazeItems(generateMaze({ ...opts, count: p.test ?? 0, seed: seed + 1 }), "test", "test#"),
+      ...mazeItems(generateMaze({ ...opts, count: p.train ?? 0, seed, ...progress("train") }), "train", "train#"),
+      ...mazeItems(generateMaze({ ...opts, count: p.test ?? 0, seed: seed + 1, ...progress("test") }), "test", "test#"),
     ];
   },
   validate(example, where) {
@@ -52,6 +58,12 @@ export const mazeTask: Task<Grid, DihedralId> = {
     apply: dihedralTransform,
     inverse: (t) => DIHEDRAL_INVERSE[t] as DihedralId,
     name: (t) => `t${t}`,
+  },
+  layoutProblem({ vocab_size, seq_len }) {
+    const side = Math.round(Math.sqrt(seq_len));
+    if (vocab_size !== MAZE_VOCAB_SIZE) return `maze data has vocab_size ${MAZE_VOCAB_SIZE} (PAD and "${MAZE_CHARSET}"), got ${vocab_size}`;
+    if (side < 2 || side * side !== seq_len) return `maze data has a square seq_len (side x side), got ${seq_len}`;
+    return undefined;
   },
   augmentSplits: ["train"],
   dedupe: true,

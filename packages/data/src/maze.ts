@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
 import { parseCsv } from "./csv.js";
-import { DataError } from "./errors.js";
+import { DataError, readTextFile } from "./errors.js";
 import { makeGrid, type Grid } from "./grid.js";
 
 /** Characters of Maze-Hard, token id = index + 1 (PAD 0): `#` wall 1, space open 2, `S` start 3, `G` goal 4, `o` path 5. */
@@ -120,5 +119,5 @@ export function parseMazeCsv(text: string, file: string): MazePuzzle[] {
 }
 
 export function loadMazeFile(file: string): MazePuzzle[] {
-  return parseMazeCsv(readFileSync(file, "utf8"), file);
+  return parseMazeCsv(readTextFile(file), file);
 }

@@ -13,7 +13,11 @@ export interface SudokuGeneratorOptions {
    * puzzle). A higher value gives easier puzzles.
    */
   readonly minClues?: number;
+  /** Called every few hundred puzzles and at the end. */
+  readonly onProgress?: (done: number, total: number) => void;
 }
+
+const PROGRESS_EVERY = 500;
 
 /** A generated puzzle with its difficulty: the number of givens and the solver's backtracks on it. */
 export interface GeneratedSudoku extends SudokuPuzzle {
@@ -31,6 +35,9 @@ export function generateSudoku(options: SudokuGeneratorOptions): GeneratedSudoku
   if (!isSudokuSize(size)) throw new RangeError(`generateSudoku: size must be 4, 6 or 9, got ${String(size)}`);
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`generateSudoku: count must be a non-negative integer, got ${count}`);
   const minClues = options.minClues ?? 0;
+  if (!Number.isInteger(minClues) || minClues < 0 || minClues >= size * size) {
+    throw new RangeError(`generateSudoku: minClues must be an integer from 0 to ${size * size - 1} (a board needs a blank), got ${minClues}`);
+  }
   const rng = createRng(seed);
   const out: GeneratedSudoku[] = [];
   for (let k = 0; k < count; k++) {
@@ -47,6 +54,7 @@ export function generateSudoku(options: SudokuGeneratorOptions): GeneratedSudoku
     }
     const { backtracks } = solveSudoku(question, size, 2);
     out.push({ size, question, answer: full, source: `generated:size=${size},seed=${seed}`, rating: backtracks, clues, backtracks });
+    if (options.onProgress && ((k + 1) % PROGRESS_EVERY === 0 || k + 1 === count)) options.onProgress(k + 1, count);
   }
   return out;
 }

@@ -1,15 +1,13 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import { buildDataset, type BuildOptions, type BuiltDataset } from "./build.js";
-import { DataError } from "./errors.js";
 import type { Grid } from "./grid.js";
-import { decodeSudokuGrid, encodeSudokuGrid, loadSudokuFile, validateSudoku, type SudokuPuzzle } from "./sudoku.js";
+import { decodeSudokuGrid, encodeSudokuGrid, loadSudokuFile, sudokuVocabSize, validateSudoku, type SudokuPuzzle } from "./sudoku.js";
 import { applySudokuAugmentation, inverseSudokuAugmentation, randomSudokuAugmentation, type SudokuAugmentation } from "./sudoku-augment.js";
 import { isSudokuSize, sudokuBox, type SudokuSize } from "./sudoku-box.js";
 import { generateSudoku } from "./sudoku-generator.js";
-import { integerParams } from "./generate-spec.js";
+import { integerParams, MAX_GENERATED_PUZZLES } from "./generate-spec.js";
 import type { Split } from "./dataset.js";
-import { questionAnswerItems, splitOfFile, type Task, type TaskItem } from "./task.js";
+import { filesOf, questionAnswerItems, splitOfFile, type Task, type TaskItem } from "./task.js";
 
 function sizeOf(g: Grid): SudokuSize {
   if (g.rows !== g.cols || !isSudokuSize(g.rows)) throw new RangeError(`not a 4x4, 6x6 or 9x9 Sudoku board: ${g.rows}x${g.cols}`);
@@ -17,16 +15,6 @@ function sizeOf(g: Grid): SudokuSize {
 }
 
 
-function filesOf(paths: readonly string[], exts: readonly string[]): string[] {
-  return paths.flatMap((p) => {
-    if (!existsSync(p)) throw new DataError({ file: p, field: "path", expected: "an existing file or folder", got: "no such path" });
-    if (!statSync(p).isDirectory()) return [p];
-    return readdirSync(p)
-      .filter((f) => exts.some((e) => f.endsWith(e)))
-      .sort()
-      .map((f) => join(p, f));
-  });
-}
 
 /** Task items of Sudoku puzzles, one per puzzle, in one split. */
 export const sudokuItems: (puzzles: readonly SudokuPuzzle[], split: Split, prefix: string) => TaskItem<Grid>[] = questionAnswerItems;
@@ -46,14 +34,23 @@ export const sudokuTask: Task<Grid, SudokuAugmentation> = {
   load(paths) {
     return filesOf(paths, [".csv"]).flatMap((file) => sudokuItems(loadSudokuFile(file), splitOfFile(file), `${basename(file)}#`));
   },
-  generate(params, seed) {
-    const p = integerParams("sudoku", params, { size: 9, train: 0, test: 0, minClues: undefined });
+  generate(params, seed, onProgress) {
+    const p = integerParams(
+      "sudoku",
+      params,
+      { size: 9, train: 0, test: 0, minClues: undefined },
+      { train: MAX_GENERATED_PUZZLES, test: MAX_GENERATED_PUZZLES },
+    );
     const size = p.size ?? 9;
     if (!isSudokuSize(size)) throw new RangeError(`sudoku generator: size must be 4, 6 or 9, got ${size}`);
+    if (p.minClues !== undefined && p.minClues >= size * size) {
+      throw new RangeError(`sudoku generator: minClues=${p.minClues} leaves no blank on a ${size}x${size} board; expected at most ${size * size - 1}`);
+    }
     const opts = p.minClues === undefined ? {} : { minClues: p.minClues };
+    const progress = (split: Split) => (onProgress ? { onProgress: (done: number, total: number) => onProgress(split, done, total) } : {});
     return [
-      ...sudokuItems(generateSudoku({ size, count: p.train ?? 0, seed, ...opts }), "train", "train#"),
-      ...sudokuItems(generateSudoku({ size, count: p.test ?? 0, seed: seed + 1, ...opts }), "test", "test#"),
+      ...sudokuItems(generateSudoku({ size, count: p.train ?? 0, seed, ...opts, ...progress("train") }), "train", "train#"),
+      ...sudokuItems(generateSudoku({ size, count: p.test ?? 0, seed: seed + 1, ...opts, ...progress("test") }), "test", "test#"),
     ];
   },
   validate(example, where) {
@@ -66,6 +63,12 @@ export const sudokuTask: Task<Grid, SudokuAugmentation> = {
     apply: applySudokuAugmentation,
     inverse: inverseSudokuAugmentation,
     name: (a) => `${a.transpose ? "T" : "N"}${a.rows.join("")}_${a.cols.join("")}_${a.digits.slice(1).join("")}`,
+  },
+  layoutProblem({ vocab_size, seq_len }) {
+    const n = Math.round(Math.sqrt(seq_len));
+    if (n * n !== seq_len || !isSudokuSize(n)) return `Sudoku data has seq_len 16, 36 or 81 (a 4x4, 6x6 or 9x9 board), got ${seq_len}`;
+    if (vocab_size !== sudokuVocabSize(n)) return `${n}x${n} Sudoku data has vocab_size ${sudokuVocabSize(n)}, got ${vocab_size}`;
+    return undefined;
   },
   augmentSplits: ["train"],
   dedupe: false,

@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
 import { parseCsv } from "./csv.js";
-import { DataError } from "./errors.js";
+import { DataError, readTextFile } from "./errors.js";
 import { makeGrid, type Grid } from "./grid.js";
 import { isSudokuSize, sudokuBox, type SudokuSize } from "./sudoku-box.js";
 import { solveSudoku } from "./sudoku-solver.js";
@@ -157,6 +156,6 @@ export function parseSudokuPuzzleList(text: string, file: string): SudokuPuzzle[
 
 /** Loads a `.csv` (question and answer given) or a puzzle list (answers solved here). */
 export function loadSudokuFile(file: string): SudokuPuzzle[] {
-  const text = readFileSync(file, "utf8");
+  const text = readTextFile(file);
   return file.endsWith(".csv") ? parseSudokuCsv(text, file) : parseSudokuPuzzleList(text, file);
 }

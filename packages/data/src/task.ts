@@ -1,5 +1,7 @@
 import type { Split, TokenArray } from "./dataset.js";
-import { basename } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
+import { DataError } from "./errors.js";
 import type { Rng } from "./rng.js";
 
 /** One question/answer pair on a task's own board type B (a Sudoku grid, a maze, an ARC grid...). */
@@ -68,7 +70,7 @@ export interface Task<B = unknown, A = unknown> {
   /** Reads and validates raw files; throws DataError on the first bad record and returns nothing partial. */
   load(paths: readonly string[]): TaskItem<B>[];
   /** Makes puzzles from a spec such as `{ train: "100", test: "10", size: "4" }` (see the task's docs); per seed. */
-  generate?(params: Readonly<Record<string, string>>, seed: number): TaskItem<B>[];
+  generate?(params: Readonly<Record<string, string>>, seed: number, onProgress?: (split: Split, done: number, total: number) => void): TaskItem<B>[];
   /** Throws DataError (naming `where`) if the answer is not a correct answer of the question. */
   validate(example: TaskExample<B>, where: { file: string; location: string }): void;
   encode(board: B): TokenArray;
@@ -82,6 +84,11 @@ export interface Task<B = unknown, A = unknown> {
   readonly dedupe: boolean;
   /** `blank`: every puzzle has identifier 0 (Sudoku, Maze); `per-variant`: each variant its own id (ARC). */
   readonly puzzleIdentifiers: "blank" | "per-variant";
+  /**
+   * Why a dataset with this vocabulary size and sequence length cannot hold this task's puzzles (e.g. Sudoku data
+   * given as a maze run), or undefined when it can.
+   */
+  layoutProblem?(layout: { readonly vocab_size: number; readonly seq_len: number }): string | undefined;
   /** Extra JSON files to write beside `identifiers.json` (ARC: `test_puzzles.json`). */
   extraFiles?(items: readonly TaskItem<B>[]): Record<string, unknown>;
   /**
@@ -103,6 +110,23 @@ export function boardPicture(task: Pick<Task, "picture">, tokens: ArrayLike<numb
   return { kind: "digits", grid: { rows: square ? side : 1, cols: square ? side : clean.length, cells: clean } };
 }
 
+
+/**
+ * The files behind `paths`: a file as given, a folder as its files ending in one of `exts` (sorted by name). A path
+ * that does not exist, or a folder without such files, is a DataError.
+ */
+export function filesOf(paths: readonly string[], exts: readonly string[]): string[] {
+  return paths.flatMap((p) => {
+    if (!existsSync(p)) throw new DataError({ file: p, field: "path", expected: "an existing file or folder", got: "no such path" });
+    if (!statSync(p).isDirectory()) return [p];
+    const files = readdirSync(p)
+      .filter((f) => exts.some((e) => f.endsWith(e)))
+      .sort()
+      .map((f) => join(p, f));
+    if (files.length === 0) throw new DataError({ file: p, field: "path", expected: `a folder holding ${exts.join(" or ")} files`, got: "none" });
+    return files;
+  });
+}
 
 /** Files of a split: a basename starting with `test` goes to test, any other to train. */
 export function splitOfFile(file: string): Split {

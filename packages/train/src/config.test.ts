@@ -61,4 +61,24 @@ describe("config", () => {
     expect(parseTrainConfig(PRESETS.arc1?.config)).toMatchObject({ puzzle_emb_lr: 1e-2, weight_decay: 0.1, epochs: 100000 });
     expect(parseTrainConfig(PRESETS["hrm-sudoku"]?.config).arch).toMatchObject({ name: "hrm", H_layers: 4, L_layers: 4, H_cycles: 2, L_cycles: 2 });
   });
+
+  it("rejects a zero learning rate, an unknown forward_dtype and prototype keys, naming each", async () => {
+    const base = { arch: { name: "trm" } };
+    expect(() => parseTrainConfig(applyOverrides(base, ["lr=0"]))).toThrow(/lr: .*(got number 0)/);
+    expect(() => parseTrainConfig(applyOverrides(base, ["arch.forward_dtype=garbage"]))).toThrow(/arch\.forward_dtype: .*bfloat16.*got the string "garbage"/);
+    expect(() => applyOverrides(base, ["__proto__.lr=7"])).toThrow(/__proto__: not a config key/);
+    expect(() => applyOverrides(base, ["arch.constructor=1"])).toThrow(ConfigError);
+    expect(({} as Record<string, unknown>).lr).toBeUndefined();
+    const dir = await mkdtemp(join(tmpdir(), "cfg-proto-"));
+    try {
+      await writeFile(join(dir, "p.yaml"), "arch:\n  name: trm\n__proto__:\n  lr: 7\n");
+      await expect(readConfigFile(join(dir, "p.yaml"))).rejects.toThrow(/__proto__: not a config key/);
+      await writeFile(join(dir, "deep.json"), `{"arch": ${"[".repeat(5000)}${"]".repeat(5000)}}`);
+      await expect(readConfigFile(join(dir, "deep.json"))).rejects.toThrow(/nested too deeply/);
+      await writeFile(join(dir, "deep.yaml"), `arch:\n  name: trm\n  L_cycles: ${"[".repeat(9)}1${"]".repeat(9)}\n`);
+      await expect(readConfigFile(join(dir, "deep.yaml"))).rejects.toThrow(/nested too deeply/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -25,7 +25,8 @@ export const archSchema = z.strictObject({
   no_ACT_continue: z.boolean().optional(),
   rms_norm_eps: z.number().positive().optional(),
   rope_theta: z.number().positive().optional(),
-  forward_dtype: z.string().optional(),
+  /** The official models compute in bfloat16 on GPU; this implementation computes in float32 and records the name. */
+  forward_dtype: z.enum(["bfloat16", "float16", "float32"]).optional(),
 });
 
 /** Training hyperparameters in the official names (`config/cfg_pretrain.yaml`), plus a few budget and I/O knobs. */
@@ -51,7 +52,8 @@ export const trainConfigSchema = z.strictObject({
   checkpoint_every_steps: z.int().positive().optional(),
   /** Completed checkpoints to keep (the newest ones). */
   checkpoint_keep: z.int().positive().default(2),
-  lr: z.number().nonnegative().default(1e-4),
+  /** Peak learning rate; 0 would train nothing, so it must be positive. */
+  lr: z.number().positive().default(1e-4),
   lr_min_ratio: z.number().min(0).max(1).default(1),
   lr_warmup_steps: z.int().nonnegative().default(2000),
   beta1: z.number().min(0).lt(1).default(0.9),
@@ -178,10 +180,21 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   try {
     value = parseYaml(text);
   } catch (e) {
-    throw new Error(`Config file ${path} is not valid YAML/JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    const why = e instanceof Error ? e.message : String(e);
+    if (/Maximum call stack/.test(why)) throw new ConfigError(path, ["nested too deeply: a config has at most arch.<key> under the top level"]);
+    throw new Error(`Config file ${path} is not valid YAML/JSON: ${why}`, { cause: e });
   }
   if (value === null || value === undefined) return {};
   if (typeof value !== "object" || Array.isArray(value)) throw new Error(`Config file ${path}: expected a mapping of keys to values at the top level.`);
+  const walk = (v: unknown, depth: number): void => {
+    if (v === null || typeof v !== "object") return;
+    if (depth > 8) throw new ConfigError(path, ["nested too deeply: a config has at most arch.<key> under the top level"]);
+    for (const [k, child] of Object.entries(v)) {
+      checkKey(k, path);
+      walk(child, depth + 1);
+    }
+  };
+  walk(value, 0);
   return value as Record<string, unknown>;
 }
 
@@ -189,10 +202,18 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
+/** Keys that would reach an object's prototype instead of a config field. */
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+function checkKey(key: string, source: string): void {
+  if (FORBIDDEN_KEYS.has(key)) throw new ConfigError(source, [`${key}: not a config key (keys name fields such as lr or arch.L_cycles)`]);
+}
+
 /** Deep merge: objects merge key by key, everything else in `over` replaces `base`. Inputs are not modified. */
 export function mergeConfig(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
+    checkKey(k, "config");
     const b = out[k];
     out[k] = isRecord(b) && isRecord(v) ? mergeConfig(b, v) : v;
   }
@@ -209,6 +230,10 @@ export function applyOverrides(base: Record<string, unknown>, sets: readonly str
     const eq = s.indexOf("=");
     if (eq <= 0) throw new ConfigError("--set", [`"${s}": expected key=value (e.g. lr=3e-4 or arch.L_cycles=4)`]);
     const path = s.slice(0, eq).trim().split(".");
+    for (const p of path) {
+      if (p === "") throw new ConfigError("--set", [`"${s}": empty key segment (expected e.g. arch.L_cycles=4)`]);
+      checkKey(p, "--set");
+    }
     const text = s.slice(eq + 1);
     let value: unknown;
     try {
