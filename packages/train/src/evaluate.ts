@@ -56,13 +56,13 @@ export async function evaluate(model: RecursiveModel, batches: Iterable<EvalBatc
         const r = model.evalStep(carry, batch);
         if (r.carry.zH !== carry.zH) disposeCarry(carry);
         carry = r.carry;
-        const q = r.outputs.qHalt.dataSync();
+        const q = await r.outputs.qHalt.data();
         // The model's own halting rule: q_halt > 0 (TRM), or q_halt > q_continue (HRM).
-        const qc = model.noActContinue ? null : r.outputs.qContinue.dataSync();
+        const qc = model.noActContinue ? null : await r.outputs.qContinue.data();
         let preds: Int32Array | null = null;
         if (s === steps && options.onPredictions) {
           const am = tf.tidy(() => r.outputs.logits.argMax(-1));
-          preds = am.dataSync() as Int32Array;
+          preds = (await am.data()) as Int32Array;
           am.dispose();
         }
         r.outputs.logits.dispose();
