@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { actLossTerms, beginStep, decideHalting } from "./act.js";
+import { actLossTerms, beginStep, decideHalting, readStep } from "./act.js";
 import { useBackend } from "./backend.js";
 import type { Batch, Carry } from "./recursive-model.js";
 
@@ -65,8 +65,27 @@ describe("ACT helpers", () => {
     expect(out.qHalt.dataSync()[0]).toBeCloseTo(2 * Math.log(2), 5);
     expect(out.qContinue.dataSync()[0]).toBe(0);
     expect(out.total.dataSync()[0]).toBeCloseTo(lm + Math.log(2), 5);
-    expect(Array.from(out.exactCorrect)).toEqual([1, 0]);
+    expect(Array.from(out.exactCorrect.dataSync())).toEqual([1, 0]);
     expect(Array.from(out.labelCounts)).toEqual([2, 1]);
-    expect(Array.from(out.correctCounts)).toEqual([2, 0]);
+    expect(Array.from(out.correctCounts.dataSync())).toEqual([2, 0]);
+    tf.dispose([out.lm, out.qHalt, out.qContinue, out.total, out.exactCorrect, out.correctCounts, logits]);
+  });
+
+  it("reads a step's losses, q values and counts back in one transfer and frees what it packed", async () => {
+    const logits = tf.tensor3d([[[1, 0], [0, 1]], [[1, 0], [2, 0]]]);
+    const qHalt = tf.tensor1d([0.5, -1]);
+    const qContinue = tf.tensor1d([-2, 3]);
+    const loss = actLossTerms({ logits, labels: Int32Array.from([0, 1, -100, 1]), batch: 2, seqLen: 2, qHalt, qContinue, qContinueTarget: null });
+    const before = tf.memory().numTensors;
+    const read = await readStep(loss, qHalt, qContinue);
+    // The 4 loss scalars and the 2 count tensors are freed; q_halt / q_continue stay with the caller.
+    expect(tf.memory().numTensors).toBe(before - 6);
+    expect(read.losses.lm).toBeCloseTo(-Math.log(2 / 3) + -Math.log(1 / 4), 5);
+    expect(read.losses.total).toBeCloseTo(read.losses.lm + 0.5 * (read.losses.qHalt + read.losses.qContinue), 5);
+    expect(Array.from(read.qHalt)).toEqual([0.5, -1]);
+    expect(Array.from(read.qContinue)).toEqual([-2, 3]);
+    expect(Array.from(read.exactCorrect)).toEqual([1, 0]);
+    expect(Array.from(read.correctCounts)).toEqual([2, 0]);
+    tf.dispose([logits, qHalt, qContinue]);
   });
 });

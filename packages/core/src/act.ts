@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { bceWithLogits } from "./bce.js";
 import type { Rng } from "./prng.js";
-import type { Batch, Carry } from "./recursive-model.js";
+import { noGrad } from "./no-grad.js";
+import type { Batch, Carry, LossTerms } from "./recursive-model.js";
 import { IGNORE_LABEL, stablemaxCrossEntropy } from "./stablemax.js";
 
 /** The state a supervision step starts from, after halted slots were reset and refilled. */
@@ -124,59 +125,76 @@ export interface ActLossInput {
   readonly qContinueTarget: tf.Tensor1D | null;
 }
 
-/** Loss terms as scalars (summed over rows), plus the accuracy counts the loss needed anyway. */
+/** Loss terms as scalars (summed over rows), plus the accuracy the q_halt target needed, all on the device. */
 export interface ActLoss {
   readonly lm: tf.Scalar;
   readonly qHalt: tf.Scalar;
   readonly qContinue: tf.Scalar;
   /** lm + 0.5 * (qHalt + qContinue) */
   readonly total: tf.Scalar;
-  readonly exactCorrect: Uint8Array;
+  /** [B] labels the argmax got right per row (float). A constant of the loss. */
+  readonly correctCounts: tf.Tensor1D;
+  /** [B] 1 where every non-ignored label of the row is right by argmax (float). A constant of the loss. */
+  readonly exactCorrect: tf.Tensor1D;
+  /** Non-ignored labels per row (known from the labels alone). */
   readonly labelCounts: Int32Array;
-  readonly correctCounts: Int32Array;
 }
 
 /**
  * The official ACT loss head: stablemax CE averaged over each row's non-ignored labels and summed over rows, plus
  * 0.5 * BCE(q_halt, "every label of the row is right by argmax") and, when given a target, 0.5 * BCE(q_continue,
- * target). Reads the logits once to score the argmax; the correctness target is a constant, not differentiated.
+ * target). The argmax scoring runs on the device, off the gradient tape (the correctness target is a constant); nothing
+ * is read back to the host here (see {@link readStep}).
  */
 export function actLossTerms(input: ActLossInput): ActLoss {
   const { batch: b, seqLen: l, labels } = input;
   const vocab = input.logits.shape[input.logits.rank - 1] ?? 0;
   if (labels.length !== b * l) throw new Error(`actLossTerms: ${labels.length} labels for ${b} rows of ${l}.`);
   if (input.logits.size !== b * l * vocab) throw new Error(`actLossTerms: logits [${input.logits.shape.join(", ")}] do not hold ${b} x ${l} rows.`);
-  const values = input.logits.dataSync();
   const labelCounts = new Int32Array(b);
-  const correctCounts = new Int32Array(b);
-  const exactCorrect = new Uint8Array(b);
-  for (let r = 0; r < b; r++) {
-    for (let t = 0; t < l; t++) {
-      const i = r * l + t;
-      const label = labels[i] ?? IGNORE_LABEL;
-      if (label === IGNORE_LABEL) continue;
-      labelCounts[r]! += 1;
-      let best = 0;
-      let bestValue = values[i * vocab] ?? -Infinity;
-      for (let v = 1; v < vocab; v++) {
-        const x = values[i * vocab + v] ?? -Infinity;
-        if (x > bestValue) {
-          bestValue = x;
-          best = v;
-        }
-      }
-      if (best === label) correctCounts[r]! += 1;
-    }
-    exactCorrect[r] = correctCounts[r] === labelCounts[r] ? 1 : 0;
-  }
-  const [lm, qHalt, qContinue, total] = tf.tidy(() => {
+  for (let i = 0; i < b * l; i++) if (labels[i] !== IGNORE_LABEL) labelCounts[Math.floor(i / l)]! += 1;
+  // An ignored label (-100) never equals an argmax, so it never counts as right.
+  const correctCounts = noGrad(() =>
+    tf.sum<tf.Tensor1D>(tf.cast(tf.equal(tf.argMax(tf.reshape(input.logits, [b, l, vocab]), -1), tf.tensor2d(labels, [b, l], "int32")), "float32"), 1),
+  );
+  const [exactCorrect, lm, qHalt, qContinue, total] = tf.tidy(() => {
+    const counts = tf.tensor1d(labelCounts, "float32");
+    const exactCorrect = tf.cast<tf.Tensor1D>(tf.equal(correctCounts, counts), "float32");
     const perToken = tf.reshape(stablemaxCrossEntropy(tf.reshape(input.logits, [b * l, vocab]), labels), [b, l]);
-    const divisor = tf.tensor1d(Float32Array.from(labelCounts, (c) => Math.max(c, 1)));
-    const lm = tf.sum<tf.Scalar>(tf.div(tf.sum(perToken, 1), divisor));
-    const qHalt = tf.sum<tf.Scalar>(bceWithLogits(input.qHalt, tf.tensor1d(Float32Array.from(exactCorrect))));
+    const lm = tf.sum<tf.Scalar>(tf.div(tf.sum(perToken, 1), tf.maximum(counts, 1)));
+    const qHalt = tf.sum<tf.Scalar>(bceWithLogits(input.qHalt, exactCorrect));
     const qContinue: tf.Scalar = input.qContinueTarget ? tf.sum<tf.Scalar>(bceWithLogits(input.qContinue, input.qContinueTarget)) : tf.scalar(0);
     const total = tf.add<tf.Scalar>(lm, tf.mul(tf.add(qHalt, qContinue), 0.5));
-    return [lm, qHalt, qContinue, total];
+    return [exactCorrect, lm, qHalt, qContinue, total] as const;
   });
-  return { lm, qHalt, qContinue, total, exactCorrect, labelCounts, correctCounts };
+  return { lm, qHalt, qContinue, total, correctCounts, exactCorrect, labelCounts };
+}
+
+/** The host values a supervision step needs, fetched by {@link readStep} in one transfer. */
+export interface StepReadout {
+  readonly losses: LossTerms;
+  readonly qHalt: Float32Array;
+  readonly qContinue: Float32Array;
+  readonly exactCorrect: Uint8Array;
+  readonly correctCounts: Int32Array;
+}
+
+/**
+ * The one awaited device read of a supervision step: the loss scalars, q_halt, q_continue and the accuracy counts,
+ * packed into one tensor. Frees the loss scalars and counts of `loss`; leaves `qHalt` / `qContinue` to the caller.
+ */
+export async function readStep(loss: ActLoss, qHalt: tf.Tensor1D, qContinue: tf.Tensor1D): Promise<StepReadout> {
+  const b = loss.labelCounts.length;
+  const packed = tf.tidy(() => tf.concat([tf.stack([loss.lm, loss.qHalt, loss.qContinue, loss.total]), qHalt, qContinue, loss.correctCounts, loss.exactCorrect]));
+  tf.dispose([loss.lm, loss.qHalt, loss.qContinue, loss.total, loss.correctCounts, loss.exactCorrect]);
+  const v = (await packed.data()) as Float32Array;
+  packed.dispose();
+  const at = (i: number) => v[i] ?? NaN;
+  return {
+    losses: { lm: at(0), qHalt: at(1), qContinue: at(2), total: at(3) },
+    qHalt: v.slice(4, 4 + b),
+    qContinue: v.slice(4 + b, 4 + 2 * b),
+    correctCounts: Int32Array.from(v.subarray(4 + 2 * b, 4 + 3 * b)),
+    exactCorrect: Uint8Array.from(v.subarray(4 + 3 * b, 4 + 4 * b)),
+  };
 }

@@ -119,11 +119,13 @@ export interface RecursiveModel {
   initialCarry(batch: Batch): Carry;
   /**
    * One training supervision step with ACT: halted slots are reset and take their row of `batch`, the others keep
-   * their data; forward (T-1 no-grad cycles, then one with gradient), loss, gradients, halting decision.
+   * their data; forward (T-1 no-grad cycles, then one with gradient), loss, gradients, halting decision. The device
+   * work is queued synchronously; the promise waits for the step's one read back to the host (losses, q values and
+   * accuracy counts), which the halting decision needs.
    */
-  trainStep(carry: Carry, batch: Batch, options: TrainStepOptions): TrainStepResult;
-  /** One evaluation supervision step: no gradient, no exploration, halting only at `haltMaxSteps`. */
-  evalStep(carry: Carry, batch: Batch): StepResult;
+  trainStep(carry: Carry, batch: Batch, options: TrainStepOptions): Promise<TrainStepResult>;
+  /** One evaluation supervision step: no gradient, no exploration, halting only at `haltMaxSteps`; one host read. */
+  evalStep(carry: Carry, batch: Batch): Promise<StepResult>;
   /** Every tensor of the model under its official name: params, buffers and the puzzle table. */
   stateDict(): Map<string, tf.Tensor>;
   /** Frees the model's variables and buffers. */

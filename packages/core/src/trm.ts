@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { actLossTerms, beginStep, decideHalting, type ActLoss } from "./act.js";
+import { actLossTerms, beginStep, decideHalting, readStep, type ActLoss, type StepReadout } from "./act.js";
 import { block, blockWeights, splitBlockWeights, type BlockContext, type BlockWeights } from "./block.js";
 import { inputEmbedding } from "./embedding.js";
 import { linear, toInOut } from "./linear.js";
@@ -11,7 +11,6 @@ import { modelVariables } from "./state-dict.js";
 import type {
   Batch,
   Carry,
-  LossTerms,
   PuzzleEmbeddingGrad,
   RecursiveModel,
   StepOutputs,
@@ -120,7 +119,7 @@ export class Trm implements RecursiveModel {
     };
   }
 
-  trainStep(carry: Carry, batch: Batch, options: TrainStepOptions): TrainStepResult {
+  async trainStep(carry: Carry, batch: Batch, options: TrainStepOptions): Promise<TrainStepResult> {
     if (!(options.lossDivisor > 0)) throw new Error(`Trm.trainStep: lossDivisor must be positive, got ${options.lossDivisor}.`);
     this.checkBatch(batch);
     const start = beginStep(carry, batch, this.buffer("inner.H_init"), this.buffer("inner.L_init"));
@@ -152,7 +151,7 @@ export class Trm implements RecursiveModel {
         const heads = this.heads(zH, weights, b);
         const target = this.cfg.no_ACT_continue ? null : noGrad(() => this.continueTarget(zH, zL, x, weights, b, isLast));
         const loss = actLossTerms({ ...heads, labels: cur.labels, batch: b, seqLen: cur.seqLen, qContinueTarget: target });
-        for (const t of [heads.logits, heads.qHalt, heads.qContinue, loss.lm, loss.qHalt, loss.qContinue, loss.total, zH, zL]) tf.keep(t);
+        for (const t of [heads.logits, heads.qHalt, heads.qContinue, loss.lm, loss.qHalt, loss.qContinue, loss.total, loss.correctCounts, loss.exactCorrect, zH, zL]) tf.keep(t);
         if (target) tf.keep(target);
         box.kept = { heads, target, loss, zH, zL };
         return tf.div<tf.Scalar>(loss.total, options.lossDivisor);
@@ -170,12 +169,11 @@ export class Trm implements RecursiveModel {
     start.zL.dispose();
     const { kept: k, grads, puzzleGrad } = box;
     if (!k || !grads || puzzleGrad === undefined) throw new Error("Trm.trainStep: the gradient closure did not run.");
-    const qHalt = k.heads.qHalt.dataSync() as Float32Array;
-    const qContinue = k.heads.qContinue.dataSync() as Float32Array;
+    const read = await readStep(k.loss, k.heads.qHalt, k.heads.qContinue);
     const halted = decideHalting({
       steps,
-      qHalt,
-      qContinue,
+      qHalt: read.qHalt,
+      qContinue: read.qContinue,
       haltMaxSteps: this.haltMaxSteps,
       training: true,
       explorationProb: this.cfg.halt_exploration_prob,
@@ -183,10 +181,10 @@ export class Trm implements RecursiveModel {
       rng: options.rng,
     });
     const puzzleEmbGrad: PuzzleEmbeddingGrad | null = puzzleGrad ? { ids: new Int32Array(cur.puzzleIdentifiers), grad: puzzleGrad } : null;
-    return { ...this.finish(k, cur, steps, halted), grads, puzzleEmbGrad };
+    return { ...this.finish(k, read, cur, steps, halted), grads, puzzleEmbGrad };
   }
 
-  evalStep(carry: Carry, batch: Batch): StepResult {
+  async evalStep(carry: Carry, batch: Batch): Promise<StepResult> {
     this.checkBatch(batch);
     const start = beginStep(carry, batch, this.buffer("inner.H_init"), this.buffer("inner.L_init"));
     const cur = start.current;
@@ -207,13 +205,14 @@ export class Trm implements RecursiveModel {
       );
       const heads = this.heads(zH, weights, b);
       const loss = actLossTerms({ ...heads, labels: cur.labels, batch: b, seqLen: cur.seqLen, qContinueTarget: null });
-      for (const t of [heads.logits, heads.qHalt, heads.qContinue, loss.lm, loss.qHalt, loss.qContinue, loss.total, zH, zL]) tf.keep(t);
+      for (const t of [heads.logits, heads.qHalt, heads.qContinue, loss.lm, loss.qHalt, loss.qContinue, loss.total, loss.correctCounts, loss.exactCorrect, zH, zL]) tf.keep(t);
       box.kept = { heads, target: null, loss, zH, zL };
     });
     const k = box.kept;
     if (!k) throw new Error("Trm.evalStep: the forward pass did not run.");
     start.zH.dispose();
     start.zL.dispose();
+    const read = await readStep(k.loss, k.heads.qHalt, k.heads.qContinue);
     // Evaluation never halts early: every row runs all N_sup steps.
     const halted = decideHalting({
       steps,
@@ -225,7 +224,7 @@ export class Trm implements RecursiveModel {
       noActContinue: this.cfg.no_ACT_continue,
       rng: null,
     });
-    return this.finish(k, cur, steps, halted);
+    return this.finish(k, read, cur, steps, halted);
   }
 
   stateDict(): Map<string, tf.Tensor> {
@@ -240,25 +239,23 @@ export class Trm implements RecursiveModel {
     this.rope?.sin.dispose();
   }
 
-  /** Packs the kept tensors of a step into the contract's result; reads the loss scalars and frees them. */
-  private finish(k: StepTensors, cur: Batch, steps: Int32Array, halted: Uint8Array): StepResult {
+  /** Packs the kept tensors and the host read of a step into the contract's result. */
+  private finish(k: StepTensors, read: StepReadout, cur: Batch, steps: Int32Array, halted: Uint8Array): StepResult {
     const shape: [number, number, number] = [cur.size, this.totalSeqLen, this.cfg.hidden_size];
     const zH = tf.reshape<tf.Rank.R3>(k.zH, shape);
     const zL = tf.reshape<tf.Rank.R3>(k.zL, shape);
     const logits = tf.reshape<tf.Rank.R3>(k.heads.logits, [cur.size, cur.seqLen, this.cfg.vocab_size]);
-    const read = (t: tf.Scalar) => t.dataSync()[0] ?? NaN;
-    const losses: LossTerms = { lm: read(k.loss.lm), qHalt: read(k.loss.qHalt), qContinue: read(k.loss.qContinue), total: read(k.loss.total) };
-    for (const t of [k.zH, k.zL, k.heads.logits, k.loss.lm, k.loss.qHalt, k.loss.qContinue, k.loss.total]) t.dispose();
+    for (const t of [k.zH, k.zL, k.heads.logits]) t.dispose();
     const outputs: StepOutputs = k.target
       ? { logits, qHalt: k.heads.qHalt, qContinue: k.heads.qContinue, qContinueTarget: k.target }
       : { logits, qHalt: k.heads.qHalt, qContinue: k.heads.qContinue };
     return {
       carry: { zH, zL, steps, halted, current: cur },
       outputs,
-      losses,
-      exactCorrect: k.loss.exactCorrect,
+      losses: read.losses,
+      exactCorrect: read.exactCorrect,
       labelCounts: k.loss.labelCounts,
-      correctCounts: k.loss.correctCounts,
+      correctCounts: read.correctCounts,
     };
   }
 

@@ -74,7 +74,7 @@ function fakeModel(haltMaxSteps: number): RecursiveModel {
       halted: new Uint8Array(batch.size).fill(1),
       current: batch,
     }),
-    evalStep: step,
+    evalStep: (carry, batch) => Promise.resolve(step(carry, batch)),
     trainStep: () => {
       throw new Error("not used");
     },

@@ -119,7 +119,7 @@ export async function evaluateModel(
     const keepIdx: number[] = [];
     try {
       for (let s = 1; s <= steps; s++) {
-        const result = model.evalStep(carry, batch);
+        const result = await model.evalStep(carry, batch);
         disposeCarry(carry);
         carry = result.carry;
         try {

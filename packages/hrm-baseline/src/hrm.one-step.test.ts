@@ -23,16 +23,16 @@ describe("HRM one-step gradient", () => {
 
   afterAll(() => model.dispose());
 
-  it("gives only the last f_L and f_H calls gradient: the same as a run from precomputed states, unlike full backprop", () => {
+  it("gives only the last f_L and f_H calls gradient: the same as a run from precomputed states, unlike full backprop", async () => {
     const batch = tinyBatch();
     const cfg = model.config;
     const b = batch.size;
     const opts = { rng: () => 0.5, lossDivisor: b };
     // One step first, so the step under test starts from a carried (non-initial) state.
-    const first = model.trainStep(model.initialCarry(batch), batch, opts);
+    const first = await model.trainStep(model.initialCarry(batch), batch, opts);
     disposeOutputs(first);
     const carry = keepAll(first.carry);
-    const r = model.trainStep(carry, batch, opts);
+    const r = await model.trainStep(carry, batch, opts);
 
     const start = beginStep(carry, batch, model.buffers.get("inner.H_init")!, model.buffers.get("inner.L_init")!);
     const pre = model.noGradUpdates(start.zH, start.zL, start.current);
@@ -94,15 +94,15 @@ describe("HRM one-step gradient", () => {
     disposeCarry(r.carry);
   });
 
-  it("detaches the carry: the next step's gradient does not depend on how the carry was reached", () => {
+  it("detaches the carry: the next step's gradient does not depend on how the carry was reached", async () => {
     const batch = tinyBatch();
     const opts = { rng: () => 0.5, lossDivisor: batch.size };
-    const a = model.trainStep(model.initialCarry(batch), batch, opts);
+    const a = await model.trainStep(model.initialCarry(batch), batch, opts);
     const carry = keepAll(a.carry);
     // The same carry values rebuilt from plain numbers: no tape or history can travel with them.
     const copy = { ...carry, zH: tf.tensor<tf.Rank.R3>(carry.zH.dataSync(), carry.zH.shape), zL: tf.tensor<tf.Rank.R3>(carry.zL.dataSync(), carry.zL.shape) };
-    const r1 = model.trainStep(carry, batch, opts);
-    const r2 = model.trainStep(copy, batch, opts);
+    const r1 = await model.trainStep(carry, batch, opts);
+    const r2 = await model.trainStep(copy, batch, opts);
     for (const [name, g] of r1.grads) expect(maxAbsDiff(g, r2.grads.get(name)!), name).toBe(0);
     for (const r of [a, r1, r2]) disposeOutputs(r);
     for (const c of [carry, copy, r1.carry, r2.carry]) disposeCarry(c);

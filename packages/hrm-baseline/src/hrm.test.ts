@@ -44,20 +44,20 @@ describe("Hrm", () => {
     for (const m of [a, b, c]) m.dispose();
   });
 
-  it("q_continue target: sigmoid(max(next q_halt, next q_continue)) before the last step, sigmoid(next q_halt) at it", () => {
+  it("q_continue target: sigmoid(max(next q_halt, next q_continue)) before the last step, sigmoid(next q_halt) at it", async () => {
     // With a zero q_head weight the Q logits are the bias whatever the state: q_halt = -1, q_continue = 2.
     const model = tinyHrm(3, { halt_max_steps: 2 });
     setQHead(model, 0, [-1, 2]);
     const batch = tinyBatch();
     const opts = { rng: () => 0.5, lossDivisor: batch.size };
-    const r1 = model.trainStep(model.initialCarry(batch), batch, opts);
+    const r1 = await model.trainStep(model.initialCarry(batch), batch, opts);
     const t1 = sigmoid(2);
     for (const v of r1.outputs.qContinueTarget!.dataSync()) expect(v).toBeCloseTo(t1, 6);
     expect(r1.losses.qContinue).toBeCloseTo(3 * (softplus(2) - 2 * t1), 5);
     expect(r1.losses.qHalt).toBeCloseTo(3 * softplus(-1), 5); // nothing is right yet: BCE(-1, 0)
     expect(Array.from(r1.carry.halted)).toEqual([0, 0, 0]);
     // Step 2 reaches halt_max_steps: the episode ends, so the target is the halting value alone.
-    const r2 = model.trainStep(r1.carry, batch, opts);
+    const r2 = await model.trainStep(r1.carry, batch, opts);
     const t2 = sigmoid(-1);
     for (const v of r2.outputs.qContinueTarget!.dataSync()) expect(v).toBeCloseTo(t2, 6);
     expect(r2.losses.qContinue).toBeCloseTo(3 * (softplus(2) - 2 * t2), 5);
@@ -69,12 +69,12 @@ describe("Hrm", () => {
     model.dispose();
   });
 
-  it("q_continue target comes from one more forward on the new carry with the same data", () => {
+  it("q_continue target comes from one more forward on the new carry with the same data", async () => {
     const model = tinyHrm();
     const batch = tinyBatch();
-    const r = model.trainStep(model.initialCarry(batch), batch, { rng: () => 0.5, lossDivisor: batch.size });
+    const r = await model.trainStep(model.initialCarry(batch), batch, { rng: () => 0.5, lossDivisor: batch.size });
     // The next segment, run by evaluation from the carry this step produced: its Q values define the target.
-    const next = model.evalStep(keepAll(r.carry), batch);
+    const next = await model.evalStep(keepAll(r.carry), batch);
     const h = next.outputs.qHalt.dataSync();
     const c = next.outputs.qContinue.dataSync();
     const target = r.outputs.qContinueTarget!.dataSync();
@@ -86,21 +86,21 @@ describe("Hrm", () => {
     model.dispose();
   });
 
-  it("halts in training when q_halt > q_continue unless exploring; evaluation always runs halt_max_steps", () => {
+  it("halts in training when q_halt > q_continue unless exploring; evaluation always runs halt_max_steps", async () => {
     const model = tinyHrm();
     setQHead(model, 0, [3, -3]);
     const batch = tinyBatch();
-    const greedy = model.trainStep(model.initialCarry(batch), batch, { rng: () => 0.5, lossDivisor: 3 });
+    const greedy = await model.trainStep(model.initialCarry(batch), batch, { rng: () => 0.5, lossDivisor: 3 });
     expect(Array.from(greedy.carry.halted)).toEqual([1, 1, 1]);
     // rng 0.05 < 0.1 explores with a minimum of 2 + floor(0.05 * 3) = 2 steps: no halt at step 1.
-    const exploring = model.trainStep(model.initialCarry(batch), batch, { rng: () => 0.05, lossDivisor: 3 });
+    const exploring = await model.trainStep(model.initialCarry(batch), batch, { rng: () => 0.05, lossDivisor: 3 });
     expect(Array.from(exploring.carry.halted)).toEqual([0, 0, 0]);
     expect(exploring.outputs.qContinueTarget).toBeDefined();
 
     let carry: Carry = model.initialCarry(batch);
     const halted: number[][] = [];
     for (let s = 0; s < 4; s++) {
-      const e = model.evalStep(carry, batch);
+      const e = await model.evalStep(carry, batch);
       expect(e.outputs.qContinueTarget).toBeUndefined();
       expect(e.losses.qContinue).toBe(0);
       halted.push(Array.from(e.carry.halted));
@@ -117,26 +117,26 @@ describe("Hrm", () => {
     model.dispose();
   });
 
-  it("keeps tf.memory().numTensors flat over 50 training segments and 20 evaluation segments", () => {
+  it("keeps tf.memory().numTensors flat over 50 training segments and 20 evaluation segments", async () => {
     const model = tinyHrm();
     const batch = tinyBatch(4, 11);
     const rng = createRng(1);
     let carry = model.initialCarry(batch);
-    const segment = () => {
-      const r = model.trainStep(carry, batch, { rng, lossDivisor: batch.size });
+    const segment = async () => {
+      const r = await model.trainStep(carry, batch, { rng, lossDivisor: batch.size });
       disposeOutputs(r);
       disposeCarry(carry);
       carry = r.carry;
       return r.carry.halted.reduce((a, h) => a + h, 0);
     };
-    let halts = segment();
+    let halts = await segment();
     const before = tf.memory().numTensors;
-    for (let i = 1; i < 50; i++) halts += segment();
+    for (let i = 1; i < 50; i++) halts += await segment();
     expect(tf.memory().numTensors).toBe(before);
     // Slots halted and were refilled along the way (N_sup = 4), so resets were exercised too.
     expect(halts).toBeGreaterThan(0);
     for (let i = 0; i < 20; i++) {
-      const e = model.evalStep(carry, batch);
+      const e = await model.evalStep(carry, batch);
       disposeOutputs(e);
       disposeCarry(carry);
       carry = e.carry;
@@ -164,8 +164,8 @@ describe("Hrm", () => {
       const other = createHrm(JSON.parse(file.metadata.config!) as Record<string, unknown>, { seed: 99 });
       await loadCheckpointWeights(other, path);
       const batch = tinyBatch();
-      const a = model.evalStep(model.initialCarry(batch), batch);
-      const b = other.evalStep(other.initialCarry(batch), batch);
+      const a = await model.evalStep(model.initialCarry(batch), batch);
+      const b = await other.evalStep(other.initialCarry(batch), batch);
       expect(Array.from(b.outputs.logits.dataSync())).toEqual(Array.from(a.outputs.logits.dataSync()));
       expect(Array.from(b.outputs.qHalt.dataSync())).toEqual(Array.from(a.outputs.qHalt.dataSync()));
       for (const r of [a, b]) {
@@ -177,12 +177,12 @@ describe("Hrm", () => {
     });
   });
 
-  it("trains without a puzzle table and with learned positions (official `pos_encodings: learned`)", () => {
+  it("trains without a puzzle table and with learned positions (official `pos_encodings: learned`)", async () => {
     const model = createHrm({ ...TINY_CONFIG, puzzle_emb_ndim: 0, pos_encodings: "learned" }, { seed: 2 });
     expect(model.puzzleEmb).toBeNull();
     expect(model.params.get("inner.embed_pos.embedding_weight")!.shape).toEqual([6, 16]);
     const batch = tinyBatch();
-    const r = model.trainStep(model.initialCarry(batch), batch, { rng: () => 0.5, lossDivisor: batch.size });
+    const r = await model.trainStep(model.initialCarry(batch), batch, { rng: () => 0.5, lossDivisor: batch.size });
     expect(r.puzzleEmbGrad).toBeNull();
     expect(r.carry.zH.shape).toEqual([3, 6, 16]);
     expect(r.outputs.logits.shape).toEqual([3, 6, 5]);

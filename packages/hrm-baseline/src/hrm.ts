@@ -7,6 +7,7 @@ import {
   decideHalting,
   modelVariables,
   noGrad,
+  readStep,
   qContinueTarget,
   ropeTables,
   type Batch,
@@ -49,13 +50,10 @@ interface RecordedOutputs {
   readonly qHaltLoss: tf.Scalar;
   readonly qContinueLoss: tf.Scalar;
   readonly total: tf.Scalar;
+  readonly correctCounts: tf.Tensor1D;
+  readonly exactCorrect: tf.Tensor1D;
 }
 
-interface AccuracyCounts {
-  readonly exactCorrect: Uint8Array;
-  readonly labelCounts: Int32Array;
-  readonly correctCounts: Int32Array;
-}
 
 interface NoGradPart extends HrmStates {
   /** [B, puzzle_emb_ndim] rows of the puzzle table for the batch; null without a puzzle table. */
@@ -177,7 +175,7 @@ export class Hrm implements RecursiveModel {
     return { zH: h, zL: l, puzzleRows };
   }
 
-  trainStep(carry: Carry, batch: Batch, options: TrainStepOptions): TrainStepResult {
+  async trainStep(carry: Carry, batch: Batch, options: TrainStepOptions): Promise<TrainStepResult> {
     this.checkBatch(batch, "trainStep");
     if (!(options.lossDivisor > 0)) throw new Error(`HRM trainStep: lossDivisor must be positive, got ${options.lossDivisor}.`);
     const cfg = this.config;
@@ -193,7 +191,7 @@ export class Hrm implements RecursiveModel {
     const xs: tf.Tensor[] = [...this.params.values()];
     if (pre.puzzleRows) xs.push(pre.puzzleRows);
     // Tensors and counts the recorded forward hands out (kept past the closure's scope).
-    const box: { kept?: RecordedOutputs; counts?: AccuracyCounts } = {};
+    const box: { kept?: RecordedOutputs; labelCounts?: Int32Array } = {};
 
     const { value, grads } = tf.engine().gradients(
       () => {
@@ -221,7 +219,7 @@ export class Hrm implements RecursiveModel {
           qContinue,
           qContinueTarget: target,
         });
-        box.counts = { exactCorrect: loss.exactCorrect, labelCounts: loss.labelCounts, correctCounts: loss.correctCounts };
+        box.labelCounts = loss.labelCounts;
         const kept: RecordedOutputs = {
           zH: out.zH,
           zL: out.zL,
@@ -233,6 +231,8 @@ export class Hrm implements RecursiveModel {
           qHaltLoss: loss.qHalt,
           qContinueLoss: loss.qContinue,
           total: loss.total,
+          correctCounts: loss.correctCounts,
+          exactCorrect: loss.exactCorrect,
         };
         for (const t of Object.values(kept)) tf.keep(t);
         box.kept = kept;
@@ -245,8 +245,8 @@ export class Hrm implements RecursiveModel {
     value.dispose();
     tf.dispose([pre.zH, pre.zL]);
     const k = box.kept;
-    const c = box.counts;
-    if (k === undefined || c === undefined) throw new Error("HRM trainStep: the recorded forward did not run.");
+    const labelCounts = box.labelCounts;
+    if (k === undefined || labelCounts === undefined) throw new Error("HRM trainStep: the recorded forward did not run.");
 
     const gradMap = new Map<string, tf.Tensor>();
     paramNames.forEach((name, i) => {
@@ -260,12 +260,15 @@ export class Hrm implements RecursiveModel {
       pre.puzzleRows.dispose();
     }
 
-    const qh = k.qHalt.dataSync() as Float32Array;
-    const qc = k.qContinue.dataSync() as Float32Array;
+    const read = await readStep(
+      { lm: k.lm, qHalt: k.qHaltLoss, qContinue: k.qContinueLoss, total: k.total, correctCounts: k.correctCounts, exactCorrect: k.exactCorrect, labelCounts },
+      k.qHalt,
+      k.qContinue,
+    );
     const halted = decideHalting({
       steps: stepsAfter,
-      qHalt: qh,
-      qContinue: qc,
+      qHalt: read.qHalt,
+      qContinue: read.qContinue,
       haltMaxSteps: cfg.halt_max_steps,
       training: true,
       explorationProb: cfg.halt_exploration_prob,
@@ -273,13 +276,6 @@ export class Hrm implements RecursiveModel {
       noActContinue: false,
       rng: options.rng,
     });
-    const losses = {
-      lm: k.lm.dataSync()[0] ?? NaN,
-      qHalt: k.qHaltLoss.dataSync()[0] ?? NaN,
-      qContinue: k.qContinueLoss.dataSync()[0] ?? NaN,
-      total: k.total.dataSync()[0] ?? NaN,
-    };
-    tf.dispose([k.lm, k.qHaltLoss, k.qContinueLoss, k.total]);
     const newCarry: Carry = {
       zH: this.toCarryState(k.zH, b),
       zL: this.toCarryState(k.zL, b),
@@ -290,16 +286,16 @@ export class Hrm implements RecursiveModel {
     return {
       carry: newCarry,
       outputs: { logits: k.logits, qHalt: k.qHalt, qContinue: k.qContinue, qContinueTarget: k.target },
-      losses,
-      exactCorrect: c.exactCorrect,
-      labelCounts: c.labelCounts,
-      correctCounts: c.correctCounts,
+      losses: read.losses,
+      exactCorrect: read.exactCorrect,
+      labelCounts,
+      correctCounts: read.correctCounts,
       grads: gradMap,
       puzzleEmbGrad,
     };
   }
 
-  evalStep(carry: Carry, batch: Batch): StepResult {
+  async evalStep(carry: Carry, batch: Batch): Promise<StepResult> {
     this.checkBatch(batch, "evalStep");
     const cfg = this.config;
     const start = beginStep(carry, batch, this.buffer("inner.H_init"), this.buffer("inner.L_init"));
@@ -318,19 +314,13 @@ export class Hrm implements RecursiveModel {
     tf.dispose([start.zH, start.zL]);
     puzzleRows?.dispose();
     const loss = actLossTerms({ logits, labels: start.current.labels, batch: b, seqLen: cfg.seq_len, qHalt, qContinue, qContinueTarget: null });
-    const losses = {
-      lm: loss.lm.dataSync()[0] ?? NaN,
-      qHalt: loss.qHalt.dataSync()[0] ?? NaN,
-      qContinue: loss.qContinue.dataSync()[0] ?? NaN,
-      total: loss.total.dataSync()[0] ?? NaN,
-    };
-    tf.dispose([loss.lm, loss.qHalt, loss.qContinue, loss.total]);
+    const read = await readStep(loss, qHalt, qContinue);
     const stepsAfter = Int32Array.from(start.steps, (s) => s + 1);
     // Evaluation always runs N_sup segments: no early halting, no exploration, no target pass (official).
     const halted = decideHalting({
       steps: stepsAfter,
-      qHalt: qHalt.dataSync() as Float32Array,
-      qContinue: qContinue.dataSync() as Float32Array,
+      qHalt: read.qHalt,
+      qContinue: read.qContinue,
       haltMaxSteps: cfg.halt_max_steps,
       training: false,
       explorationProb: 0,
@@ -340,10 +330,10 @@ export class Hrm implements RecursiveModel {
     return {
       carry: { zH: this.toCarryState(zH, b), zL: this.toCarryState(zL, b), steps: stepsAfter, halted, current: start.current },
       outputs: { logits, qHalt, qContinue },
-      losses,
-      exactCorrect: loss.exactCorrect,
+      losses: read.losses,
+      exactCorrect: read.exactCorrect,
       labelCounts: loss.labelCounts,
-      correctCounts: loss.correctCounts,
+      correctCounts: read.correctCounts,
     };
   }
 

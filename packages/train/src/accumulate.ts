@@ -59,13 +59,13 @@ function concatRows(ids: readonly Int32Array[], grads: tf.Tensor2D[]): Accumulat
  * One supervision step over the global batch: micro-batch k continues `carries[k]` (replaced in place), and the
  * gradients of total / global batch are summed over the micro-batches, as one optimiser step of the official loop.
  */
-export function accumulateStep(
+export async function accumulateStep(
   model: RecursiveModel,
   carries: (Carry | null)[],
   batch: Batch,
   layout: BatchLayout,
   rng: () => number,
-): AccumulatedStep {
+): Promise<AccumulatedStep> {
   const metrics = new TrainMetricsAccumulator();
   const grads = new Map<string, tf.Tensor>();
   const embIds: Int32Array[] = [];
@@ -73,10 +73,10 @@ export function accumulateStep(
   for (let k = 0; k < layout.groups; k++) {
     const part = layout.groups === 1 ? batch : sliceBatch(batch, k * layout.micro, layout.micro);
     const carry = carries[k] ?? model.initialCarry(part);
-    const r = model.trainStep(carry, part, { rng, lossDivisor: layout.global });
+    const r = await model.trainStep(carry, part, { rng, lossDivisor: layout.global });
     if (r.carry.zH !== carry.zH) disposeCarry(carry);
     carries[k] = r.carry;
-    metrics.add(r, r.outputs.qHalt.dataSync());
+    metrics.add(r, await r.outputs.qHalt.data());
     r.outputs.logits.dispose();
     r.outputs.qHalt.dispose();
     r.outputs.qContinue.dispose();

@@ -53,7 +53,7 @@ export async function evaluate(model: RecursiveModel, batches: Iterable<EvalBatc
     let labelCounts: Int32Array | null = null;
     try {
       for (let s = 1; s <= steps; s++) {
-        const r = model.evalStep(carry, batch);
+        const r = await model.evalStep(carry, batch);
         if (r.carry.zH !== carry.zH) disposeCarry(carry);
         carry = r.carry;
         const q = await r.outputs.qHalt.data();

@@ -52,9 +52,7 @@ async function probeChild(args: BenchArgs): Promise<void> {
   const loop = createTrainLoop(model, randomBatch(batchSize, shape.seqLen, shape.vocab));
   // tf.profile reports the peak bytes of live tensors during the step: the heap's real high-water mark, where the
   // wasm memory size only says how far the heap has grown.
-  const info = await tf.profile(() => {
-    loop.step();
-  });
+  const info = await tf.profile(() => loop.step());
   loop.dispose();
   model.dispose();
   const m = memorySnapshot();
@@ -90,7 +88,7 @@ async function main(): Promise<void> {
     const config = findConfig(name);
     err(`bench: ${name} ...`);
     const peakBefore = measureMatMulPeak({ warmup: 1, runs: 5 });
-    const model = benchModel(config, {
+    const model = await benchModel(config, {
       warmup: args.warmup,
       runs: args.runs,
       evalWarmup: args.evalWarmup,

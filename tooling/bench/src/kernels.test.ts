@@ -33,7 +33,7 @@ describe("kernels of one trm mlp_t training step on wasm", () => {
     await useBackend("wasm", { log: null });
     const model = createModel(TINY_MLP);
     const loop = createTrainLoop(model, randomBatch(TINY_MLP.batch, 9, 5));
-    loop.step(); // optimiser moments exist from here on
+    await loop.step(); // optimiser moments exist from here on
     tensorsBefore = tf.memory().numTensors;
     // tf.profile lists kernels, not their attributes: read the transpose flags off the BatchMatMul kernel calls.
     const flags: { transposeA: boolean; transposeB: boolean }[] = [];
@@ -49,9 +49,7 @@ describe("kernels of one trm mlp_t training step on wasm", () => {
       },
     });
     try {
-      const info = await tf.profile(() => {
-        loop.step();
-      });
+      const info = await tf.profile(() => loop.step());
       let mm = 0;
       kernels = info.kernels.map((k) => {
         if (k.name !== "BatchMatMul") return { name: k.name, shapes: k.inputShapes };
@@ -64,7 +62,7 @@ describe("kernels of one trm mlp_t training step on wasm", () => {
       tf.registerKernel(original);
     }
     for (let i = 0; i < 3; i++) {
-      loop.step();
+      await loop.step();
       tensorsAfter.push(tf.memory().numTensors);
     }
     loop.dispose();

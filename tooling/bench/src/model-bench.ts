@@ -5,7 +5,7 @@ import { AdamATan2 } from "@trm/train";
 import { flopShapeOf, type BenchConfig } from "./configs.js";
 import { stepFlops, type StepFlops } from "./flops.js";
 import { memorySnapshot, type MemorySnapshot } from "./memory.js";
-import { timeRuns, type Timing } from "./stats.js";
+import { timeRunsAsync, type Timing } from "./stats.js";
 
 export function createModel(config: BenchConfig, seed = 0): RecursiveModel {
   return config.kind === "trm" ? createTrm(config.model, { seed }) : createHrm(config.model, { seed });
@@ -39,7 +39,7 @@ function disposeStep(r: StepResult): void {
 
 /** One training supervision step and its optimiser update, as a closure over the carry it advances. */
 export interface TrainLoop {
-  step(): void;
+  step(): Promise<void>;
   dispose(): void;
 }
 
@@ -52,8 +52,8 @@ export function createTrainLoop(model: RecursiveModel, batch: Batch, seed = 3): 
     return u / 4294967296;
   };
   return {
-    step(): void {
-      const r = model.trainStep(carry, batch, { rng, lossDivisor: batch.size });
+    async step(): Promise<void> {
+      const r = await model.trainStep(carry, batch, { rng, lossDivisor: batch.size });
       optimizer.step(r.grads, 1e-4);
       for (const g of r.grads.values()) g.dispose();
       // The puzzle-embedding rows go to a sparse SignSGD in training; its cost is one [B, D] update, left out here.
@@ -70,10 +70,10 @@ export function createTrainLoop(model: RecursiveModel, batch: Batch, seed = 3): 
 }
 
 /** A full evaluation of one batch: `steps` supervision steps from a fresh carry (no early halting at eval). */
-export function evaluateBatch(model: RecursiveModel, batch: Batch, steps: number): void {
+export async function evaluateBatch(model: RecursiveModel, batch: Batch, steps: number): Promise<void> {
   let carry = model.initialCarry(batch);
   for (let i = 0; i < steps; i++) {
-    const r = model.evalStep(carry, batch);
+    const r = await model.evalStep(carry, batch);
     disposeStep(r);
     disposeCarry(carry);
     carry = r.carry;
@@ -113,7 +113,7 @@ export interface ModelBenchResult {
   readonly memory: MemorySnapshot;
 }
 
-export function benchModel(config: BenchConfig, options: ModelBenchOptions): ModelBenchResult {
+export async function benchModel(config: BenchConfig, options: ModelBenchOptions): Promise<ModelBenchResult> {
   const batchSize = options.batch ?? config.batch;
   const model = createModel(config);
   try {
@@ -125,7 +125,7 @@ export function benchModel(config: BenchConfig, options: ModelBenchOptions): Mod
     let train: Timing;
     try {
       let calls = 0;
-      train = timeRuns(() => loop.step(), {
+      train = await timeRunsAsync(() => loop.step(), {
         warmup: options.warmup,
         runs: options.runs,
         // Counted after the warm-up only: the optimiser's moments exist from its construction, the carry is replaced.
@@ -138,7 +138,7 @@ export function benchModel(config: BenchConfig, options: ModelBenchOptions): Mod
     }
     const before = tf.memory().numTensors;
     const evalCounts: number[] = [];
-    const evalTiming = timeRuns(() => evaluateBatch(model, batch, options.evalSteps), {
+    const evalTiming = await timeRunsAsync(() => evaluateBatch(model, batch, options.evalSteps), {
       warmup: options.evalWarmup,
       runs: options.evalRuns,
       after: () => evalCounts.push(tf.memory().numTensors),

@@ -56,3 +56,24 @@ export function timeRuns(fn: () => void, options: { warmup: number; runs: number
   }
   return summarize(options.warmup, samples, cpu);
 }
+
+/** {@link timeRuns} for a function that finishes when its promise settles (a model's supervision steps). */
+export async function timeRunsAsync(fn: () => Promise<void>, options: { warmup: number; runs: number; after?: () => void }): Promise<Timing> {
+  if (options.runs < 1) throw new Error(`timeRunsAsync: runs must be >= 1, got ${options.runs}`);
+  for (let i = 0; i < options.warmup; i++) {
+    await fn();
+    options.after?.();
+  }
+  const samples: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < options.runs; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+    options.after?.();
+  }
+  return summarize(options.warmup, samples, cpu);
+}

@@ -138,7 +138,11 @@ export class FakeModel implements RecursiveModel {
     return { lm: tf.sum<tf.Scalar>(perRow), qHalt: tf.sum<tf.Scalar>(bce) };
   }
 
-  trainStep(carry: Carry, batch: Batch, options: TrainStepOptions): TrainStepResult {
+  trainStep(carry: Carry, batch: Batch, options: TrainStepOptions): Promise<TrainStepResult> {
+    return Promise.resolve(this.trainStepNow(carry, batch, options));
+  }
+
+  private trainStepNow(carry: Carry, batch: Batch, options: TrainStepOptions): TrainStepResult {
     this.calls += 1;
     const { current, steps, zH, zL } = this.refill(carry, batch);
     const B = current.size;
@@ -193,7 +197,11 @@ export class FakeModel implements RecursiveModel {
     };
   }
 
-  evalStep(carry: Carry, batch: Batch): StepResult {
+  evalStep(carry: Carry, batch: Batch): Promise<StepResult> {
+    return Promise.resolve(this.evalStepNow(carry, batch));
+  }
+
+  private evalStepNow(carry: Carry, batch: Batch): StepResult {
     const { current, steps, zH, zL } = this.refill(carry, batch);
     const B = current.size;
     const { logits, q, lm, qh } = tf.tidy(() => {
