@@ -6,6 +6,7 @@ import {
   createModel,
   evaluate,
   latestCheckpoint,
+  readRunIdentity,
   limitRows,
   loadEvalWeights,
   parseTrainConfig,
@@ -87,7 +88,11 @@ async function run(argv: string[]): Promise<number> {
   if (values.run) {
     const runDir = resolve(values.run);
     configPath = values.config ?? join(runDir, "config.json");
-    const ckpt = await latestCheckpoint(join(runDir, "checkpoints"));
+    const identity = await readRunIdentity(runDir);
+    const ckpt = await latestCheckpoint(join(runDir, "checkpoints"), {
+      runId: identity?.run_id ?? null,
+      onSkip: (path, why) => process.stderr.write(`warning: skipping checkpoint ${path}: ${why}\n`),
+    });
     if (!values.weights && !ckpt) throw new Error(`${runDir}/checkpoints holds no complete checkpoint yet`);
     weightsPath = values.weights ?? (ckpt?.weightsPath as string);
   } else {

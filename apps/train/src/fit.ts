@@ -33,6 +33,8 @@ Options:
   --set key=value    override one config key, e.g. --set lr=3e-4 --set arch.L_cycles=4 (repeatable)
   --out <dir>        run directory: config.json, metrics.jsonl, checkpoints/
   --resume           continue from the newest complete checkpoint in --out (its config.json is the base config)
+  --overwrite        clear --out when it holds an earlier run and start over (without --resume or --overwrite a
+                     folder that holds files is refused)
   --backend <b>      TensorFlow.js backend (default auto: the fastest that loads; webgpu on a software
                      adapter such as lavapipe only when asked for by name)
   --webgpu-flag k=v  a Dawn option for --backend webgpu in Node (repeatable), e.g. backend=vulkan, adapter=<name>
@@ -52,6 +54,7 @@ async function run(argv: string[]): Promise<number> {
       set: { type: "string", multiple: true },
       out: { type: "string" },
       resume: { type: "boolean" },
+      overwrite: { type: "boolean" },
       backend: { type: "string" },
       "webgpu-flag": { type: "string", multiple: true },
       "max-steps": { type: "string" },
@@ -106,7 +109,8 @@ async function run(argv: string[]): Promise<number> {
   process.on("SIGINT", onSigint);
   const report = values.quiet ? null : createProgressReporter();
   const log = (e: FitEvent) => {
-    if (report) report(e);
+    if (e.type === "warning") process.stderr.write(`warning: ${e.message}\n`);
+    else if (report) report(e);
     else if (e.type === "checkpoint-failed" || e.type === "stop") process.stderr.write(`${JSON.stringify(e)}\n`);
   };
   process.stderr.write(
@@ -124,6 +128,7 @@ async function run(argv: string[]): Promise<number> {
       evalBatches: () => limitRows(evalBatches(test, evalBatchSize), config.eval_max_examples),
       runDir,
       resume: values.resume ?? false,
+      overwrite: values.overwrite ?? false,
       signal: controller.signal,
       onEvent: log,
       budget,

@@ -28,6 +28,8 @@ export interface CheckpointState {
   readonly carryGroups: number;
   /** The safetensors file next to this JSON. */
   readonly weights: string;
+  /** The run (see `run.json`) that wrote it; absent in checkpoints written before run ids. */
+  readonly runId?: string;
 }
 
 export interface CheckpointRef {
@@ -58,9 +60,45 @@ export async function writeCheckpoint(
 }
 
 const JSON_NAME = /^step-(\d+)\.json$/;
+const WEIGHTS_NAME = /^step-(\d+)\.safetensors$/;
 
-/** Completed checkpoints in `dir` (JSON and weights both present), newest first. */
-export async function listCheckpoints(dir: string): Promise<CheckpointRef[]> {
+/** Why a parsed checkpoint JSON cannot be used (a field named with what was expected), or null when it can. */
+export function checkpointProblem(raw: unknown): string | null {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return "expected a JSON object";
+  const s = raw as Record<string, unknown>;
+  if (s.format !== "trm-train-checkpoint") return `field "format": expected "trm-train-checkpoint", got ${JSON.stringify(s.format)}`;
+  const count = (k: string) => {
+    const v = s[k];
+    return typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? null : `field "${k}": expected a non-negative integer, got ${JSON.stringify(v)}`;
+  };
+  const problem = count("step") ?? count("samples") ?? count("totalSteps") ?? count("carryGroups");
+  if (problem) return problem;
+  if (typeof s.elapsedSeconds !== "number" || !Number.isFinite(s.elapsedSeconds) || s.elapsedSeconds < 0) {
+    return `field "elapsedSeconds": expected a finite number >= 0, got ${JSON.stringify(s.elapsedSeconds)}`;
+  }
+  if (typeof s.weights !== "string" || !WEIGHTS_NAME.test(s.weights)) {
+    return `field "weights": expected a file name step-<n>.safetensors inside the checkpoints folder, got ${JSON.stringify(s.weights)}`;
+  }
+  const rng = s.haltingRng;
+  if (!Array.isArray(rng) || rng.length !== 4 || !rng.every((w) => Number.isInteger(w) && (w as number) >= 0 && (w as number) <= 0xffffffff)) {
+    return `field "haltingRng": expected 4 unsigned 32-bit integers, got ${JSON.stringify(rng)}`;
+  }
+  const opt = s.optimizer as { stepCount?: unknown } | null;
+  if (typeof opt !== "object" || opt === null || !Number.isSafeInteger(opt.stepCount) || (opt.stepCount as number) < 0) return `field "optimizer.stepCount": expected a non-negative integer`;
+  if (typeof s.config !== "object" || s.config === null) return `field "config": expected the run's config object`;
+  if (s.runId !== undefined && typeof s.runId !== "string") return `field "runId": expected a string`;
+  return null;
+}
+
+export interface ListCheckpointsOptions {
+  /** Only checkpoints of this run (see `run.json`); null or omitted: every checkpoint. */
+  readonly runId?: string | null;
+  /** Told about each checkpoint JSON that cannot be used, and why (skipped, never silently). */
+  readonly onSkip?: (jsonPath: string, why: string) => void;
+}
+
+/** Completed checkpoints in `dir` (JSON valid, weights file present), newest first. */
+export async function listCheckpoints(dir: string, options: ListCheckpointsOptions = {}): Promise<CheckpointRef[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -71,33 +109,75 @@ export async function listCheckpoints(dir: string): Promise<CheckpointRef[]> {
   for (const name of names) {
     if (!JSON_NAME.test(name)) continue;
     const jsonPath = join(dir, name);
-    let state: CheckpointState;
+    let raw: unknown;
     try {
-      state = JSON.parse(await readFile(jsonPath, "utf8")) as CheckpointState;
-    } catch {
+      raw = JSON.parse(await readFile(jsonPath, "utf8"));
+    } catch (e) {
+      options.onSkip?.(jsonPath, `not readable JSON (${e instanceof Error ? e.message : String(e)})`);
       continue;
     }
-    if (state.format !== "trm-train-checkpoint") continue;
+    const problem = checkpointProblem(raw);
+    if (problem) {
+      options.onSkip?.(jsonPath, problem);
+      continue;
+    }
+    const state = raw as CheckpointState;
+    if (options.runId && state.runId !== options.runId) continue;
     const weightsPath = join(dir, state.weights);
     const st = await stat(weightsPath).catch(() => null);
-    if (!st?.isFile()) continue;
+    if (!st?.isFile()) {
+      options.onSkip?.(jsonPath, `its weights ${weightsPath} are missing`);
+      continue;
+    }
     refs.push({ step: state.step, jsonPath, weightsPath, state });
   }
   return refs.sort((a, b) => b.step - a.step);
 }
 
 /** The newest completed checkpoint in `dir`, or null. */
-export async function latestCheckpoint(dir: string): Promise<CheckpointRef | null> {
-  return (await listCheckpoints(dir))[0] ?? null;
+export async function latestCheckpoint(dir: string, options: ListCheckpointsOptions = {}): Promise<CheckpointRef | null> {
+  return (await listCheckpoints(dir, options))[0] ?? null;
 }
 
-/** Deletes all but the newest `keep` checkpoints (JSON first, so a half-deleted one is never picked up). */
-export async function pruneCheckpoints(dir: string, keep: number): Promise<void> {
-  const refs = await listCheckpoints(dir);
+/** Deletes all but the newest `keep` checkpoints of the run (JSON first, so a half-deleted one is never picked up). */
+export async function pruneCheckpoints(dir: string, keep: number, runId: string | null = null): Promise<void> {
+  const refs = await listCheckpoints(dir, { runId });
   for (const ref of refs.slice(keep)) {
     await rm(ref.jsonPath, { force: true });
     await rm(ref.weightsPath, { force: true });
   }
+}
+
+/**
+ * Removes weights files no checkpoint JSON names (left when a process was killed between writing the weights and
+ * the JSON, or while pruning). Returns the paths removed.
+ */
+export async function removeOrphanWeights(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const named = new Set<string>();
+  for (const name of names) {
+    if (!JSON_NAME.test(name)) continue;
+    try {
+      const w = (JSON.parse(await readFile(join(dir, name), "utf8")) as { weights?: unknown }).weights;
+      if (typeof w === "string") named.add(w);
+    } catch {
+      // An unreadable JSON names nothing.
+    }
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!WEIGHTS_NAME.test(name) || named.has(name)) continue;
+    const st = await stat(join(dir, name)).catch(() => null);
+    if (!st?.isFile()) continue;
+    await rm(join(dir, name), { force: true });
+    removed.push(join(dir, name));
+  }
+  return removed;
 }
 
 /** The live objects a checkpoint captures: weights, optimiser and EMA state, halting RNG, one carry per micro-batch. */
@@ -184,17 +264,42 @@ function modelEntries(tensors: ReadonlyMap<string, tf.Tensor>): Map<string, tf.T
   return new Map([...tensors].filter(([k]) => !STATE_PREFIXES.some((p) => k.startsWith(p))));
 }
 
-/** Writes a checkpoint of `state` at `progress` into `dir` (see {@link writeCheckpoint}). */
+/** The first float tensor holding NaN or an infinity, or null when all are finite. */
+export function firstNonFinite(tensors: ReadonlyMap<string, tf.Tensor>): string | null {
+  for (const [name, t] of tensors) {
+    if (t.dtype !== "float32") continue;
+    const ok = tf.tidy(() => tf.all(tf.isFinite(t)));
+    const finite = ok.dataSync()[0] === 1;
+    ok.dispose();
+    if (!finite) return name;
+  }
+  return null;
+}
+
+/** Weights that are not finite: a checkpoint of them is never written (the last good one stays the newest). */
+export class NonFiniteWeightsError extends FitError {
+  override name = "NonFiniteWeightsError";
+}
+
+/**
+ * Writes a checkpoint of `state` at `progress` into `dir` (see {@link writeCheckpoint}). Weights with NaN or an
+ * infinity are refused with {@link NonFiniteWeightsError}, so a checkpoint always holds finite weights.
+ */
 export async function saveTrainingState(
   dir: string,
   state: TrainingState,
-  run: { readonly progress: Progress; readonly totalSteps: number; readonly config: TrainConfig; readonly sampler: unknown },
+  run: { readonly progress: Progress; readonly totalSteps: number; readonly config: TrainConfig; readonly sampler: unknown; readonly runId?: string | null },
 ): Promise<CheckpointRef> {
   const { tensors, temps } = carryTensors(state.carries);
   const all = new Map<string, tf.Tensor>(modelVariables(state.model));
   if (state.ema) for (const [k, t] of state.ema.stateDict()) all.set(`ema.${k}`, t);
   for (const [k, t] of state.optimizer.stateDict()) all.set(`optim.${k}`, t);
   for (const [k, t] of tensors) all.set(k, t);
+  const bad = firstNonFinite(new Map([...all].filter(([k]) => !k.startsWith("carry."))));
+  if (bad !== null) {
+    for (const t of temps) t.dispose();
+    throw new NonFiniteWeightsError(`tensor "${bad}" holds NaN or an infinity at step ${run.progress.step}; no checkpoint was written`);
+  }
   try {
     return await writeCheckpoint(dir, all, {
       ...run.progress,
@@ -205,6 +310,7 @@ export async function saveTrainingState(
       haltingRng: state.haltRng.state(),
       sampler: run.sampler,
       carryGroups: tensors.size > 0 ? state.carries.length : 0,
+      ...(run.runId ? { runId: run.runId } : {}),
     });
   } finally {
     for (const t of temps) t.dispose();

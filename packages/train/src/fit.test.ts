@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { useBackend } from "@trm/core";
@@ -115,23 +115,24 @@ describe("fit", () => {
     o.model.dispose();
   });
 
-  it("a failed checkpoint write leaves the previous one intact and says so", async () => {
+  it("a failed checkpoint write is an error naming the file and the cause, and leaves the previous one intact", async () => {
     const dir = join(root, "atomic");
-    // A directory where the step-10 weights file should go makes that write fail like a full disk would.
-    await mkdir(join(dir, "checkpoints", "step-00000010.safetensors", "blocker"), { recursive: true });
     const events: FitEvent[] = [];
     const o = options({ config: config({ checkpoint_every_steps: 5, checkpoint_keep: 5 }), runDir: dir, totalSteps: 12 });
-    const r = await fit({ ...o, onEvent: (e) => events.push(e) });
-    expect(r.status).toBe("completed");
+    const onEvent = (e: FitEvent) => {
+      events.push(e);
+      // A directory where the step-10 weights file should go makes that write fail like a full disk would.
+      if (e.type === "step" && e.step === 7) void mkdir(join(dir, "checkpoints", "step-00000010.safetensors", "blocker"), { recursive: true });
+    };
+    await expect(fit({ ...o, onEvent })).rejects.toThrow(/checkpoint at step 10 failed: Cannot write safetensors file .*step-00000010\.safetensors: E[A-Z]+/);
     const failed = events.find((e) => e.type === "checkpoint-failed");
     expect(failed).toMatchObject({ type: "checkpoint-failed", step: 10 });
     expect(failed?.type === "checkpoint-failed" && failed.previous).toMatch(/step-00000005\.json$/);
-    expect((await listCheckpoints(join(dir, "checkpoints"))).map((c) => c.step)).toEqual([12, 5]);
+    expect((await listCheckpoints(join(dir, "checkpoints"))).map((c) => c.step)).toEqual([5]);
     const files = await readdir(join(dir, "checkpoints"));
-    expect(files.filter((f) => f.includes("00000010"))).toEqual(["step-00000010.safetensors"]);
     expect(files.some((f) => f.endsWith(".tmp"))).toBe(false);
-    // The step-5 checkpoint still resumes.
-    await rm(join(dir, "checkpoints", "step-00000012.json"));
+    await rm(join(dir, "checkpoints", "step-00000010.safetensors"), { recursive: true });
+    // The step-5 checkpoint resumes.
     const o2 = options({ config: config({ checkpoint_every_steps: 5 }), runDir: dir, totalSteps: 12, resume: true });
     const started: FitEvent[] = [];
     await fit({ ...o2, onEvent: (e) => started.push(e), budget: { maxSteps: 5 } });
@@ -165,6 +166,47 @@ describe("fit", () => {
     expect(counts).toHaveLength(200);
     expect(counts[199]).toBe(counts[9]);
     expect(Math.max(...counts.slice(9))).toBe(counts[9]);
+    o.model.dispose();
+  });
+
+  it("a run folder belongs to one run: reuse is refused, --overwrite starts over, resume skips damage", async () => {
+    const dir = join(root, "owned");
+    const first = options({ config: config({ checkpoint_every_steps: 2, checkpoint_keep: 5 }), runDir: dir, totalSteps: 6 });
+    await fit(first);
+    const again = options({ config: config({}), runDir: dir, totalSteps: 4 });
+    await expect(fit(again)).rejects.toThrow(/is not empty .*pass --resume to continue it or --overwrite to start over/);
+    // Leftovers of a killed process: a temporary file and weights without their JSON.
+    const ck = join(dir, "checkpoints");
+    await writeFile(join(ck, ".step-00000008.safetensors.123-abcd1234.tmp"), "partial");
+    await writeFile(join(ck, "step-00000009.safetensors"), "orphan");
+    // A damaged newest checkpoint (truncated weights) and a JSON pointing outside the folder.
+    await writeFile(join(ck, "step-00000006.safetensors"), "truncated");
+    const json4 = JSON.parse(await readFile(join(ck, "step-00000004.json"), "utf8")) as Record<string, unknown>;
+    await writeFile(join(ck, "step-00000005.json"), JSON.stringify({ ...json4, step: 5, weights: "../../elsewhere.safetensors" }));
+    const events: FitEvent[] = [];
+    const resumed = options({ config: config({ checkpoint_every_steps: 2, checkpoint_keep: 5 }), runDir: dir, totalSteps: 6, resume: true });
+    await fit({ ...resumed, onEvent: (e) => events.push(e), budget: { maxSteps: 5 } });
+    const warnings = events.flatMap((e) => (e.type === "warning" ? [e.message] : []));
+    expect(warnings.join("\n")).toMatch(/removed 2 file\(s\) left by an interrupted write/);
+    expect(warnings.join("\n")).toMatch(/step-00000005\.json: field "weights": expected a file name step-<n>\.safetensors/);
+    expect(warnings.join("\n")).toMatch(/step-00000006\.json: .*trying an older one/);
+    expect(events.find((e) => e.type === "start")).toMatchObject({ step: 4 });
+    const steps = (await readFile(join(dir, "metrics.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { split: string; step: number }).filter((r) => r.split === "train").map((r) => r.step);
+    expect(steps).toEqual([1, 2, 3, 4, 5]);
+    // --overwrite clears the earlier run; its checkpoints never mix with the new ones.
+    const fresh = options({ config: config({ checkpoint_every_steps: 2 }), runDir: dir, totalSteps: 2, overwrite: true });
+    await fit(fresh);
+    expect((await listCheckpoints(ck)).map((c) => c.step)).toEqual([2]);
+    expect(await readdir(ck)).toContain("final.safetensors");
+    for (const o of [first, again, resumed, fresh]) o.model.dispose();
+  });
+
+  it("writes the final weights when a budget stops the run", async () => {
+    const dir = join(root, "budget-final");
+    const o = options({ config: config({}), runDir: dir, budget: { maxSteps: 3 } });
+    const r = await fit(o);
+    expect(r.status).toBe("budget");
+    expect(await readdir(join(dir, "checkpoints"))).toContain("final.safetensors");
     o.model.dispose();
   });
 });

@@ -3,10 +3,21 @@ import { disposeCarry, saveModelWeights, type Batch, type RecursiveModel } from 
 import { createRng } from "@trm/data";
 import { accumulateStep, batchLayout, disposeAccumulated } from "./accumulate.js";
 import { applyStep, createOptimizers, disposeOptimizers, stepRates } from "./apply.js";
-import { latestCheckpoint, pruneCheckpoints, restoreTrainingState, saveTrainingState, type CheckpointRef, type Progress, type TrainingState } from "./checkpoint.js";
+import {
+  listCheckpoints,
+  NonFiniteWeightsError,
+  pruneCheckpoints,
+  removeOrphanWeights,
+  restoreTrainingState,
+  saveTrainingState,
+  type CheckpointRef,
+  type Progress,
+  type TrainingState,
+} from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
 import { FitError } from "./errors.js";
 import { evaluate, type EvalBatch, type EvalSummary } from "./evaluate.js";
+import { claimRunDir, sweepTemporaryFiles } from "./run-dir.js";
 import { RunClock, RunFiles, stepRecord, type StepRecord } from "./run-files.js";
 import { divergence, stopBeforeStep, type FitBudget, type FitStatus, type StopReason } from "./stop.js";
 
@@ -27,6 +38,7 @@ export type FitEvent =
   | { readonly type: "eval"; readonly step: number; readonly summary: EvalSummary }
   | { readonly type: "checkpoint"; readonly step: number; readonly path: string }
   | { readonly type: "checkpoint-failed"; readonly step: number; readonly error: string; readonly previous: string | null }
+  | { readonly type: "warning"; readonly message: string }
   | { readonly type: "stop"; readonly status: FitStatus; readonly step: number; readonly message: string };
 
 export interface FitOptions {
@@ -41,8 +53,13 @@ export interface FitOptions {
   readonly evalBatches?: () => Iterable<EvalBatch> | AsyncIterable<EvalBatch>;
   /** Run directory (config.json, metrics.jsonl, checkpoints/); null or omitted: nothing is written. */
   readonly runDir?: string | null;
-  /** Continue from the newest complete checkpoint in `runDir/checkpoints` (a fresh start when there is none). */
+  /**
+   * Continue from the newest complete checkpoint of the run in `runDir` (a fresh start when there is none). Without
+   * it a folder that already holds files is refused, unless `overwrite`.
+   */
   readonly resume?: boolean;
+  /** Clear a folder holding an earlier run and start over (only run files are removed). */
+  readonly overwrite?: boolean;
   /** Stops after the current step and writes a checkpoint. */
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: FitEvent) => void;
@@ -75,6 +92,8 @@ export function evalEverySteps(config: TrainConfig, stepsPerEpoch: number | null
   return null;
 }
 
+/** The kind recorded in `run.json` of a training run folder. */
+export const RUN_KIND = "trm-train fit";
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 /** The halting-exploration RNG's seed, derived from the run seed. */
 const haltingSeed = (seed: number): number => (seed ^ 0x5f3759df) >>> 0;
@@ -93,6 +112,7 @@ class Run {
   sampler: BatchSampler | null = null;
   lastCheckpoint: CheckpointRef | null = null;
   lastEval: EvalSummary | null = null;
+  runId: string | null = null;
 
   constructor(readonly options: FitOptions) {
     const { model, config } = options;
@@ -106,16 +126,42 @@ class Run {
     this.options.onEvent?.(e);
   }
 
-  /** Restores the newest checkpoint when asked to resume, creates the sampler, prepares the run folder. */
+  /**
+   * Claims the run folder (refusing another run's), sweeps what killed writes left, restores the newest readable
+   * checkpoint of this run when asked to resume (falling back past unreadable ones with a warning), creates the
+   * sampler and writes config.json.
+   */
   async start(): Promise<void> {
     const { config, totalSteps } = this.options;
-    const ref = this.options.resume && this.files ? await latestCheckpoint(this.files.checkpoints) : null;
-    if (ref) this.progress = await restoreTrainingState(ref, this.state, this.layout);
+    let ref: CheckpointRef | null = null;
+    if (this.files) {
+      const mode = this.options.resume ? "resume" : this.options.overwrite ? "overwrite" : "new";
+      this.runId = await claimRunDir(this.files.dir, { mode, kind: RUN_KIND });
+      const swept = [...(await sweepTemporaryFiles([this.files.dir, this.files.checkpoints])), ...(await removeOrphanWeights(this.files.checkpoints))];
+      if (swept.length > 0) this.emit({ type: "warning", message: `removed ${swept.length} file(s) left by an interrupted write: ${swept.join(", ")}` });
+      if (this.options.resume) ref = await this.restoreNewest(this.files.checkpoints);
+    }
     this.lastCheckpoint = ref;
     this.clock = new RunClock(this.progress.elapsedSeconds);
     this.sampler = this.options.createSampler({ batchSize: this.layout.global, seed: config.seed }, ref?.state.sampler);
-    await this.files?.begin(config, ref ? this.progress.step : null);
+    // A resume drops metric lines after the restored step (all of them when no checkpoint was reached).
+    await this.files?.begin(config, this.progress.step);
     this.emit({ type: "start", step: this.progress.step, totalSteps, resumedFrom: ref?.jsonPath ?? null });
+  }
+
+  private async restoreNewest(dir: string): Promise<CheckpointRef | null> {
+    const warn = (message: string) => this.emit({ type: "warning", message });
+    const refs = await listCheckpoints(dir, { runId: this.runId, onSkip: (path, why) => warn(`skipping checkpoint ${path}: ${why}`) });
+    for (const ref of refs) {
+      try {
+        this.progress = await restoreTrainingState(ref, this.state, this.layout);
+        return ref;
+      } catch (e) {
+        if (e instanceof FitError && /batch layout/.test(e.message)) throw e;
+        warn(`skipping checkpoint ${ref.jsonPath}: ${errorText(e)}; trying an older one`);
+      }
+    }
+    return null;
   }
 
   /** One optimiser step on the next batch; a non-finite loss is not applied and ends the run. */
@@ -152,27 +198,46 @@ class Run {
     await this.files?.appendMetrics({ split: "test", step, ...summary });
   }
 
-  /** Writes a checkpoint and prunes old ones; a failed write is reported and the run goes on. */
-  async checkpoint(): Promise<void> {
-    if (!this.files) return;
+  /**
+   * Writes a checkpoint and prunes this run's old ones. Weights that are not finite end the run as diverged (no
+   * checkpoint of them is written); a failed write (full disk, read-only folder) is an error naming the file.
+   */
+  async checkpoint(): Promise<StopReason | null> {
+    if (!this.files) return null;
     const { config, totalSteps } = this.options;
     const step = this.progress.step;
     try {
       const progress = { ...this.progress, elapsedSeconds: this.clock.elapsed() };
-      const ref = await saveTrainingState(this.files.checkpoints, this.state, { progress, totalSteps, config, sampler: this.sampler?.state() });
+      const ref = await saveTrainingState(this.files.checkpoints, this.state, { progress, totalSteps, config, sampler: this.sampler?.state(), runId: this.runId });
       this.lastCheckpoint = ref;
       this.emit({ type: "checkpoint", step, path: ref.jsonPath });
-      await pruneCheckpoints(this.files.checkpoints, config.checkpoint_keep);
+      await pruneCheckpoints(this.files.checkpoints, config.checkpoint_keep, this.runId);
+      return null;
     } catch (e) {
       this.failed(e);
+      if (e instanceof NonFiniteWeightsError) {
+        const last = this.lastCheckpoint ? `Last good checkpoint: ${this.lastCheckpoint.jsonPath} (step ${this.lastCheckpoint.step}).` : "No checkpoint was written yet.";
+        return { status: "diverged", message: `the weights diverged: ${e.message}. ${last} Try a lower lr or a longer warm-up.` };
+      }
+      throw new FitError(`checkpoint at step ${step} failed: ${errorText(e)}`, { cause: e });
     }
   }
 
-  /** The weights users evaluate and ship: the EMA copy under the official names, in `checkpoints/final.safetensors`. */
+  /**
+   * The weights users evaluate and ship: the EMA copy (the trained values without EMA) under the official names, in
+   * `checkpoints/final.safetensors`, written whenever a run stops without diverging.
+   */
   async saveFinalWeights(): Promise<void> {
     const { files, state } = this;
-    if (!files || !state.ema) return;
-    await state.ema.withEmaWeights(() => saveModelWeights(state.model, join(files.checkpoints, "final.safetensors"))).catch((e: unknown) => this.failed(e));
+    if (!files) return;
+    const path = join(files.checkpoints, "final.safetensors");
+    const save = () => saveModelWeights(state.model, path);
+    try {
+      await (state.ema ? state.ema.withEmaWeights(save) : save());
+    } catch (e) {
+      this.failed(e);
+      throw new FitError(`final weights: ${errorText(e)}`, { cause: e });
+    }
   }
 
   private failed(e: unknown): void {
@@ -209,11 +274,11 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       stop = stopBeforeStep(at, options.budget ?? {}, options.signal) ?? (await run.step(sessionStartSamples));
       if (stop !== null) break;
       if (due(evalEvery, run.progress.step, options.totalSteps)) await run.evaluate();
-      if (due(checkpointEvery, run.progress.step, options.totalSteps)) await run.checkpoint();
+      if (due(checkpointEvery, run.progress.step, options.totalSteps)) stop = await run.checkpoint();
     }
     if (stop.status === "completed") await run.evaluate();
-    if (stop.status !== "diverged" && run.lastCheckpoint?.step !== run.progress.step) await run.checkpoint();
-    if (stop.status === "completed") await run.saveFinalWeights();
+    if (stop.status !== "diverged" && run.lastCheckpoint?.step !== run.progress.step) stop = (await run.checkpoint()) ?? stop;
+    if (stop.status !== "diverged") await run.saveFinalWeights();
     const { step, samples } = run.progress;
     run.emit({ type: "stop", status: stop.status, step, message: stop.message });
     const checkpoint = run.lastCheckpoint?.jsonPath ?? null;

@@ -17,12 +17,23 @@ export {
 } from "./config.js";
 export { PRESETS, type Preset } from "./presets.js";
 export { createModel, type DatasetShape, type ModelFactory, type ModelRegistry } from "./model-registry.js";
-export { latestCheckpoint, listCheckpoints, loadEvalWeights, type CheckpointRef, type CheckpointState } from "./checkpoint.js";
+export {
+  checkpointProblem,
+  latestCheckpoint,
+  listCheckpoints,
+  loadEvalWeights,
+  NonFiniteWeightsError,
+  removeOrphanWeights,
+  type CheckpointRef,
+  type CheckpointState,
+  type ListCheckpointsOptions,
+} from "./checkpoint.js";
+export { claimRunDir, readRunIdentity, sweepTemporaryFiles, type ClaimMode, type ClaimOptions, type RunIdentity } from "./run-dir.js";
 export { evaluate, type EvalBatch, type EvalSummary, type EvaluateOptions } from "./evaluate.js";
 export type { TrainStepMetrics } from "./train-metrics.js";
 export { limitRows, type MaybePaddedBatch } from "./batch-utils.js";
 export { FitError } from "./errors.js";
 export type { FitBudget, FitStatus } from "./stop.js";
 export type { MemoryStats, StepRecord } from "./run-files.js";
-export { evalEverySteps, fit, totalStepsFor, type BatchSampler, type FitEvent, type FitOptions, type FitResult, type SamplerFactory } from "./fit.js";
+export { evalEverySteps, fit, RUN_KIND, totalStepsFor, type BatchSampler, type FitEvent, type FitOptions, type FitResult, type SamplerFactory } from "./fit.js";
 export { createProgressReporter, type ProgressOptions } from "./progress.js";

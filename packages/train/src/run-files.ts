@@ -74,15 +74,20 @@ export class RunFiles {
     this.metrics = join(dir, "metrics.jsonl");
   }
 
-  /** Creates the folder and writes `config.json`; on a resume from `resumedStep`, drops metric lines written after it. */
-  async begin(config: TrainConfig, resumedStep: number | null): Promise<void> {
-    if (resumedStep !== null) await this.truncateMetrics(resumedStep);
+  /** Creates the folder and writes `config.json`; drops metric lines written after `step` (a resume writes them again). */
+  async begin(config: TrainConfig, step: number): Promise<void> {
+    await this.truncateMetrics(step);
     await mkdir(this.dir, { recursive: true });
-    await writeFileAtomic(join(this.dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+    await writeFileAtomic(join(this.dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`, "config");
   }
 
+  /** Appends one line to `metrics.jsonl`; a failed write is an error naming the file and the cause. */
   async appendMetrics(record: object): Promise<void> {
-    await appendFile(this.metrics, `${JSON.stringify(record)}\n`);
+    try {
+      await appendFile(this.metrics, `${JSON.stringify(record)}\n`);
+    } catch (e) {
+      throw new Error(`Cannot write metrics ${this.metrics}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
   }
 
   /** Keeps the metric lines up to `step` (they will be written again after it). */
@@ -101,6 +106,6 @@ export class RunFiles {
         return false;
       }
     });
-    await writeFileAtomic(this.metrics, kept.map((l) => `${l}\n`).join(""));
+    await writeFileAtomic(this.metrics, kept.map((l) => `${l}\n`).join(""), "metrics");
   }
 }
