@@ -21,3 +21,4 @@ export * from "./act.js";
 export * from "./q-target.js";
 export * from "./trm-config.js";
 export * from "./trm.js";
+export { editDistance, ModelConfigError, nearestKey, rejectUnknownKeys } from "./config-fields.js";

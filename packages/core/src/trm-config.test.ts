@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { ModelConfigError } from "./config-fields.js";
+import { createTrm } from "./trm.js";
 import { countTrmParameters, resolveTrmConfig, trmParamLayout } from "./trm-config.js";
 
 const sudoku = { vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1 };
@@ -10,8 +12,8 @@ describe("TRM config", () => {
     expect(countTrmParameters({ vocab_size: 6, seq_len: 900, num_puzzle_identifiers: 1, mlp_t: true, pos_encodings: "none" })).toBe(18_795_522);
   });
 
-  it("fills the official defaults and ignores unknown fields", () => {
-    const c = resolveTrmConfig({ ...sudoku, model: "trm", H_layers: 4 });
+  it("fills the official defaults and accepts the official fields that change nothing here", () => {
+    const c = resolveTrmConfig({ ...sudoku, model: "trm", name: "trm", H_layers: 4, forward_dtype: "bfloat16" });
     expect(c).toMatchObject({ hidden_size: 512, num_heads: 8, expansion: 4, L_layers: 2, H_cycles: 3, L_cycles: 6, halt_max_steps: 16 });
     expect(c).toMatchObject({ halt_exploration_prob: 0.1, puzzle_emb_ndim: 512, puzzle_emb_len: 16, mlp_t: false, pos_encodings: "rope", no_ACT_continue: true });
     const layout = trmParamLayout(c);
@@ -23,5 +25,12 @@ describe("TRM config", () => {
     expect(() => resolveTrmConfig({ ...sudoku, H_cycles: 0 })).toThrow(/"H_cycles": expected an integer >= 1, got 0/);
     expect(() => resolveTrmConfig({ seq_len: 81, num_puzzle_identifiers: 1 })).toThrow(/"vocab_size"/);
     expect(() => resolveTrmConfig({ ...sudoku, pos_encodings: "alibi" })).toThrow(/"pos_encodings"/);
+  });
+
+  it("rejects an unknown field, naming it and the nearest known one, instead of building the default model", () => {
+    expect(() => createTrm({ ...sudoku, hiden_size: 16 })).toThrow(ModelConfigError);
+    expect(() => createTrm({ ...sudoku, hiden_size: 16 })).toThrow(/TRM config field "hiden_size": unknown field; did you mean "hidden_size"\?/);
+    expect(() => resolveTrmConfig({ ...sudoku, zzz: 1 })).toThrow(/"zzz": unknown field\. Known fields: hidden_size/);
+    expect(() => resolveTrmConfig({ ...sudoku, model: "hrm" })).toThrow(/"model"/);
   });
 });

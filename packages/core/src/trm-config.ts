@@ -1,4 +1,5 @@
 import { blockParamSpecs, type BlockConfig } from "./block.js";
+import { ModelConfigError, rejectUnknownKeys } from "./config-fields.js";
 import { paramSize, type ParamSpec } from "./param-spec.js";
 
 export type PosEncodings = "rope" | "none" | "learned";
@@ -75,12 +76,20 @@ function boolField(input: Readonly<Record<string, unknown>>, key: string, fallba
   return v;
 }
 
+/** Official fields a TRM accepts that change nothing here (the wrapper's name, HRM's `H_layers`, bf16, batch, loss). */
+const TRM_ACCEPTED = ["model", "name", "H_layers", "forward_dtype", "batch_size", "loss"];
+
+const TRM_KNOWN = [...Object.keys(TRM_DEFAULTS), "vocab_size", "seq_len", "num_puzzle_identifiers", "puzzle_emb_ndim", ...TRM_ACCEPTED];
+
 /**
- * Fills defaults and validates an official-style config object (e.g. a golden `*.config.json`). Fields it does not
- * know (`model`, `H_layers`, `forward_dtype`, ...) are ignored. `vocab_size`, `seq_len` and `num_puzzle_identifiers`
- * are required.
+ * Fills defaults and validates an official-style config object (e.g. a golden `*.config.json`). An unknown field is
+ * rejected with {@link ModelConfigError}, naming the nearest known field; the official fields that describe nothing
+ * here (`model`, `name`, `H_layers`, `forward_dtype`, ...) are accepted. `vocab_size`, `seq_len` and
+ * `num_puzzle_identifiers` are required.
  */
 export function resolveTrmConfig(input: Readonly<Record<string, unknown>>): TrmConfig {
+  rejectUnknownKeys("TRM", input, TRM_KNOWN);
+  if (input.model !== undefined && input.model !== "trm") throw new ModelConfigError("TRM", "model", `expected "trm", got ${JSON.stringify(input.model)}.`);
   const hidden = intField(input, "hidden_size", TRM_DEFAULTS.hidden_size, 1);
   const heads = intField(input, "num_heads", TRM_DEFAULTS.num_heads, 1);
   const pos = input.pos_encodings ?? TRM_DEFAULTS.pos_encodings;

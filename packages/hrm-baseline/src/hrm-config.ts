@@ -1,3 +1,5 @@
+import { nearestKey } from "@trm/core";
+
 /**
  * The HRM architecture in the official field names (sapientinc/HRM `HierarchicalReasoningModel_ACTV1Config` and
  * `config/arch/hrm_v1.yaml`). `H_cycles` is T (high-level updates per segment), `L_cycles` is n (low-level updates per
@@ -103,7 +105,8 @@ export class HrmConfigError extends Error {
 export function resolveHrmConfig(raw: Readonly<Record<string, unknown>>): HrmConfig {
   for (const key of Object.keys(raw)) {
     if (!KNOWN_FIELDS.has(key)) {
-      throw new HrmConfigError(key, `one of the HRM fields (${[...KNOWN_FIELDS].join(", ")})`, raw[key]);
+      const near = nearestKey(key, [...KNOWN_FIELDS]);
+      throw new HrmConfigError(key, near ? `a known HRM field (did you mean "${near}"?)` : `one of the HRM fields (${[...KNOWN_FIELDS].join(", ")})`, raw[key]);
     }
   }
   if (raw.model !== undefined && raw.model !== "hrm") throw new HrmConfigError("model", '"hrm"', raw.model);

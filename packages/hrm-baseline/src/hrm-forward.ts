@@ -50,14 +50,6 @@ export function hrmWeights(config: HrmConfig, params: ReadonlyMap<string, tf.Ten
   };
 }
 
-/** Every tensor a {@link HrmWeights} made (the transposes); the variables it only refers to are not included. */
-export function disposeHrmWeights(w: HrmWeights, params: ReadonlyMap<string, tf.Tensor>): void {
-  const owned = new Set<tf.Tensor>(params.values());
-  const all: (tf.Tensor | null)[] = [w.lmHead, w.qHead];
-  for (const b of [...w.H, ...w.L]) all.push(b.qkvProj, b.oProj, b.mlpTGateUp, b.mlpTDown, b.gateUp, b.down);
-  for (const t of all) if (t !== null && !owned.has(t)) t.dispose();
-}
-
 /** x̃ = the scaled input embedding with the puzzle prefix, [B * (prefix + L), D]. */
 export function hrmEmbed(config: HrmConfig, w: HrmWeights, tokens: Int32Array, puzzleRows: tf.Tensor2D | null, batch: number): tf.Tensor2D {
   return inputEmbedding(tokens, w.embedding, puzzleRows, w.positions, {

@@ -56,6 +56,7 @@ describe("resolveHrmConfig", () => {
     expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, H_cycles: 0 })).toThrow(HrmConfigError);
     expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, num_heads: 7 })).toThrow(/"num_heads"/);
     expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, hiddenSize: 3 })).toThrow(/"hiddenSize"/);
+    expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, hiden_size: 3 })).toThrow(/"hiden_size".*did you mean "hidden_size"/);
     expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, puzzle_emb_len: 16 })).toThrow(/"puzzle_emb_len"/);
     expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, model: "trm" })).toThrow(/"model"/);
     expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, no_ACT_continue: true })).toThrow(/"no_ACT_continue"/);
