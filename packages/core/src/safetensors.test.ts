@@ -14,6 +14,7 @@ import {
   readSafetensorsFile,
   saveSafetensors,
   type SafetensorsTensor,
+  MAX_SAFETENSORS_TENSORS,
 } from "./safetensors.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -345,5 +346,19 @@ describe("golden checkpoints", () => {
         expect(t.data.every((v) => Number.isFinite(v))).toBe(true);
       }
     }
+  });
+});
+
+describe("safetensors size bound", () => {
+  it("refuses a header listing more tensors than the limit before decoding any", () => {
+    const header: Record<string, unknown> = {};
+    for (let i = 0; i <= MAX_SAFETENSORS_TENSORS; i++) header[`t${i}`] = { dtype: "F32", shape: [0], data_offsets: [0, 0] };
+    const json = new TextEncoder().encode(JSON.stringify(header));
+    const bytes = new Uint8Array(8 + json.length);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true);
+    bytes.set(json, 8);
+    expect(() => decodeSafetensors(bytes, { source: "many.safetensors" })).toThrow(
+      `many.safetensors: header lists ${MAX_SAFETENSORS_TENSORS + 1} tensors, above the limit of ${MAX_SAFETENSORS_TENSORS}`,
+    );
   });
 });

@@ -50,6 +50,8 @@ const ELEMENT_BYTES: Record<SafetensorsFileDtype, number> = { F32: 4, I32: 4, BF
 const DATA_ARRAY = { F32: Float32Array, I32: Int32Array, U8: Uint8Array, BOOL: Uint8Array } as const;
 /** The reference reader's bound: a larger header is a corrupt length field, not a real header. */
 const MAX_HEADER_BYTES = 100_000_000;
+/** Most tensors one file may hold: a model has hundreds; far more is a corrupt or hostile header. */
+export const MAX_SAFETENSORS_TENSORS = 100_000;
 // Typed arrays use the host's byte order and safetensors is little-endian; every platform Node runs on is.
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -140,6 +142,8 @@ export function decodeSafetensors(bytes: Uint8Array, options: DecodeOptions = {}
   }
   if (typeof header !== "object" || header === null || Array.isArray(header)) fail("header must be a JSON object");
   const fields = header as Record<string, unknown>;
+  const count = Object.keys(fields).length - (Object.hasOwn(fields, "__metadata__") ? 1 : 0);
+  if (count > MAX_SAFETENSORS_TENSORS) fail(`header lists ${count} tensors, above the limit of ${MAX_SAFETENSORS_TENSORS} (corrupt file?)`);
   // JSON.parse keeps the last of two equal keys silently; a checkpoint with two tensors of one name is corrupt.
   const seen = new Set<string>();
   for (const key of topLevelKeys(text)) {

@@ -126,12 +126,26 @@ describe("stripPrefix", () => {
 });
 
 describe("loadStateDict", () => {
-  it("assigns params, buffers and the puzzle table from prefixed names, casting int32 to float32", () => {
+  it("refuses int32 or bool tensors in place of float32 parameters instead of casting them", () => {
+    const model = fakeModel(SHAPES);
+    const tensors = new Map<string, tf.Tensor>([
+      ["inner.H_init", range([4], 10)],
+      ["inner.lm_head.weight", range([3, 4], 0)],
+      ["inner.q_head.bias", tf.tensor([-5, 7], [2], "int32")],
+      [PUZZLE_EMB_NAME, tf.tensor([1, 0, 1, 0, 1, 0, 1, 0], [2, 4], "bool")],
+    ]);
+    expect(() => loadStateDict(model, tensors)).toThrow(/mismatched: inner\.q_head\.bias: expected float32 \[2\], got int32 \[2\]/);
+    expect(() => loadStateDict(model, tensors)).toThrow(/mismatched: inner\.puzzle_emb\.weights: expected float32 \[2, 4\], got bool/);
+    for (const t of tensors.values()) t.dispose();
+    model.dispose();
+  });
+
+  it("assigns params, buffers and the puzzle table from prefixed names", () => {
     const model = fakeModel(SHAPES);
     const tensors = new Map<string, tf.Tensor>([
       ["_orig_mod.model.inner.H_init", range([4], 10)],
       ["_orig_mod.model.inner.lm_head.weight", range([3, 4], 0)],
-      ["_orig_mod.model.inner.q_head.bias", tf.tensor([-5, 7], [2], "int32")],
+      ["_orig_mod.model.inner.q_head.bias", tf.tensor([-5, 7], [2], "float32")],
       ["_orig_mod.model.inner.puzzle_emb.weights", range([2, 4], 100)],
     ]);
     const before = tf.memory().numTensors;

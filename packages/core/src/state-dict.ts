@@ -109,7 +109,8 @@ export function loadStateDict(
     if (t === undefined) continue;
     if (t.isDisposed) throw new Error(`${source}: tensor "${name}" is disposed`);
     const sameShape = t.shape.length === v.shape.length && t.shape.every((d, i) => d === v.shape[i]);
-    if (!sameShape || !NUMERIC.has(t.dtype)) {
+    // A float parameter takes float data only: integer or boolean tensors in its place are a wrong file, not a cast.
+    if (!sameShape || !NUMERIC.has(t.dtype) || (v.dtype === "float32" && t.dtype !== "float32")) {
       mismatched.push({ name, expectedShape: v.shape, gotShape: t.shape, expectedDtype: v.dtype, gotDtype: t.dtype });
     }
   }
