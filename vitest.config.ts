@@ -29,6 +29,7 @@ export default defineConfig({
       project("@trm/eval", "packages/eval"),
       project("trm-train", "apps/train"),
       project("trm-compare", "apps/compare"),
+      project("trm-loop-parity", "apps/loop-parity"),
       project("@trm/bench", "tooling/bench"),
       project("trm-playground", "apps/playground"),
     ],
