@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createTrm, IGNORE_LABEL, saveSafetensors, type Batch, type RecursiveModel, type TrainStepResult } from "@trm/core";
+import { createTrm, IGNORE_LABEL, modelVariables, saveSafetensors, type Batch, type RecursiveModel, type TrainStepResult } from "@trm/core";
 import { readDataset, TrainSampler } from "@trm/data";
 import { createHrm } from "@trm/hrm-baseline";
-import { fit, modelTargets } from "@trm/train";
+import { fit } from "@trm/train";
 import { trainConfig, type ParityOptions } from "./options.js";
 
 /** What one loop did at one optimiser step (the same shape from both loops). */
@@ -42,7 +42,7 @@ function createModel(o: ParityOptions, shape: { vocab_size: number; seq_len: num
 
 function weightsOf(model: RecursiveModel): Record<string, number[]> {
   const out: Record<string, number[]> = {};
-  for (const [name, v] of modelTargets(model)) out[name] = Array.from(v.dataSync());
+  for (const [name, v] of modelVariables(model)) out[name] = Array.from(v.dataSync());
   return out;
 }
 
@@ -60,7 +60,7 @@ export async function runProjectLoop(o: ParityOptions, outDir: string, weightsAt
   const model = createModel(o, { vocab_size: meta.vocab_size, seq_len: meta.seq_len, num_puzzle_identifiers: meta.num_puzzle_identifiers });
   try {
     const initPath = join(outDir, "init.safetensors");
-    await saveSafetensors(initPath, modelTargets(model), { format: "pt" });
+    await saveSafetensors(initPath, modelVariables(model), { format: "pt" });
     const trace: Trace = { steps: [], weights: {} };
     if (weightsAt.has(0)) trace.weights["0"] = weightsOf(model);
 
