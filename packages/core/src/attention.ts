@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { hasFusedKernel, runFusedKernel } from "./fused-kernels.js";
 import { linear } from "./linear.js";
 import { applyRope, type RopeTables } from "./rope.js";
 
@@ -37,6 +38,7 @@ export function attention(h: tf.Tensor2D, qkvProj: tf.Tensor2D, oProj: tf.Tensor
     if (d % nh !== 0) throw new Error(`attention: hidden ${d} is not divisible by ${nh} heads.`);
     const hd = d / nh;
     const qkv2 = linear(h, qkvProj);
+    if (hasFusedKernel("TrmAttention") && hasFusedKernel("TrmAttentionGrad")) return linear(attendFused(qkv2, b, s, nh, rope), oProj);
     if (!(shape.perHeadProducts ?? s >= PER_HEAD_PRODUCTS_MIN_SEQ)) return linear(attendBatched(qkv2, b, s, nh, rope), oProj);
     const qkv = tf.reshape<tf.Rank.R4>(qkv2, [b, s, 3 * nh, hd]);
     let q = tf.slice(qkv, [0, 0, 0, 0], [b, s, nh, hd]);
@@ -106,6 +108,34 @@ function attendBatched(qkv2: tf.Tensor2D, b: number, s: number, nh: number, rope
             dK = applyRope(dK, inverse);
           }
           return tf.reshape(tf.concat([dQ, dK, unheads(dV)], 2), [b * s, 3 * d]);
+        }),
+    };
+  });
+  return op(qkv2);
+}
+
+/**
+ * The heads of {@link attention} as the fused `TrmAttention` kernel and its `TrmAttentionGrad` (one launch each, no
+ * layout copies): qkv [B * S, 3D] -> merged heads [B * S, D]. A call keeps qkv, the rotated and scaled q, k and the
+ * probabilities for its backward.
+ */
+function attendFused(qkv2: tf.Tensor2D, b: number, s: number, nh: number, rope: RopeTables | null): tf.Tensor2D {
+  const attrs = { batch: b, seq: s, numHeads: nh };
+  const tables = (): tf.NamedTensorMap => {
+    if (!rope) return {};
+    const hd = rope.cos.shape[1];
+    if (rope.cos.shape[0] === s) return { cos: rope.cos, sin: rope.sin };
+    return { cos: tf.slice(rope.cos, [0, 0], [s, hd]), sin: tf.slice(rope.sin, [0, 0], [s, hd]) };
+  };
+  const op = tf.customGrad((x, save) => {
+    const [out, q, k, p] = tf.tidy(() => runFusedKernel("TrmAttention", { qkv: x as tf.Tensor, ...tables() }, attrs)) as [tf.Tensor2D, tf.Tensor, tf.Tensor, tf.Tensor];
+    (save as tf.GradSaveFunc)([x as tf.Tensor, q, k, p]);
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [qkv, qs, ks, ps] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+          return runFusedKernel("TrmAttentionGrad", { qkv, q: qs, k: ks, p: ps, dy, ...tables() }, attrs)[0] as tf.Tensor;
         }),
     };
   });

@@ -12,7 +12,10 @@ describe("useBackend", () => {
     const info = await useBackend("wasm", { log: (l) => lines.push(l) });
     expect(info.name).toBe("wasm");
     expect(tf.getBackend()).toBe("wasm");
-    expect(lines).toEqual(["backend: wasm"]);
+    expect(lines).toHaveLength(1);
+    // One line that says whether the optional native kernels run under wasm, and why not when they do not.
+    expect(lines[0]).toMatch(/^backend: wasm( \+ native kernels \(.+\)| \(native kernels off: .+\))$/);
+    expect(info.native?.active).toBe(lines[0]?.includes("+ native kernels"));
     const y = tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]]));
     expect(Array.from(y.dataSync())).toEqual([11]);
   });
@@ -43,7 +46,7 @@ describe("useBackend", () => {
     expect(info.name).toBe("wasm");
     expect(info.fallbacks).toHaveLength(3);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^backend: wasm \(auto; skipped tensorflow-gpu: .*; webgpu: .*; tensorflow: .*\)$/);
+    expect(lines[0]).toMatch(/^backend: wasm.* \(auto; skipped tensorflow-gpu: .*; webgpu: .*; tensorflow: .*\)$/);
     if (gpu.adapter?.software) expect(info.fallbacks[1]).toMatch(/^webgpu: only a software adapter was found \(.*\(software\)\); auto skips it/);
   });
 

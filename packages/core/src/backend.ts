@@ -30,6 +30,8 @@ export interface BackendInfo {
   readonly message: string;
   /** The adapter, when the backend is webgpu. */
   readonly adapter: WebGpuAdapter | null;
+  /** wasm only: whether the optional native kernels (`@trm/native-kernels`) run under it, and why not. */
+  readonly native: { readonly active: boolean; readonly detail: string } | null;
 }
 
 export interface UseBackendOptions {
@@ -41,6 +43,11 @@ export interface UseBackendOptions {
    * Ignored in a browser, where `navigator.gpu` comes from the browser.
    */
   readonly webgpuFlags?: readonly string[];
+  /**
+   * wasm: run the optional native kernels (`@trm/native-kernels`: system CBLAS products and the fused ops, both cores)
+   * when they were built. Default true; `TRM_NATIVE_KERNELS=0` in the environment also turns them off.
+   */
+  readonly native?: boolean;
 }
 
 /** Raised when an explicitly requested backend cannot load. The message says how to install it. */
@@ -258,6 +265,28 @@ async function tryLoad(name: BackendName, ctx: LoadContext): Promise<Loaded> {
   }
 }
 
+interface NativeKernelsModule {
+  registerNativeKernels(): { registered: true; threads: number } | { registered: false; reason: string };
+  unregisterNativeKernels(): void;
+}
+
+/** Registers the optional native kernels on the wasm backend, or says why they do not run. */
+async function nativeKernels(wanted: boolean): Promise<{ active: boolean; detail: string }> {
+  let mod: NativeKernelsModule;
+  try {
+    mod = (await importOptional("@trm/native-kernels")) as NativeKernelsModule;
+  } catch (e) {
+    return { active: false, detail: `@trm/native-kernels did not load (${errorText(e)})` };
+  }
+  if (!wanted) {
+    mod.unregisterNativeKernels();
+    return { active: false, detail: "turned off" };
+  }
+  const r = mod.registerNativeKernels();
+  if (!r.registered) return { active: false, detail: r.reason };
+  return { active: true, detail: `CBLAS products and fused ops, ${r.threads} thread${r.threads === 1 ? "" : "s"} for element-wise work` };
+}
+
 const AUTO_ORDER: readonly BackendName[] = ["tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"];
 
 let current: BackendInfo | null = null;
@@ -300,11 +329,13 @@ export async function useBackend(request: BackendRequest = "auto", options: UseB
   await tf.ready();
   const tfBackend = tf.getBackend();
   const on = loaded.adapter ? ` on ${adapterLabel(loaded.adapter)}` : "";
+  const native = tfBackend === "wasm" ? await nativeKernels(options.native ?? true) : null;
+  const label = native === null ? `${chosen}${on}` : native.active ? `${chosen} + native kernels (${native.detail})` : `${chosen} (native kernels off: ${native.detail})`;
   const message =
     request === "auto" && fallbacks.length > 0
-      ? `backend: ${chosen}${on} (auto; skipped ${fallbacks.join("; ")})`
-      : `backend: ${chosen}${on}${request === "auto" ? " (auto)" : ""}`;
-  current = { requested: request, name: chosen, tfBackend, fallbacks, message, adapter: loaded.adapter };
+      ? `backend: ${label} (auto; skipped ${fallbacks.join("; ")})`
+      : `backend: ${label}${request === "auto" ? " (auto)" : ""}`;
+  current = { requested: request, name: chosen, tfBackend, fallbacks, message, adapter: loaded.adapter, native };
   const log = options.log === undefined ? defaultLog : options.log;
   log?.(message);
   return current;

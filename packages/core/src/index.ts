@@ -6,6 +6,7 @@ export * from "./state-dict.js";
 export * from "./prng.js";
 export * from "./init.js";
 export * from "./param-spec.js";
+export * from "./fused-kernels.js";
 export * from "./linear.js";
 export * from "./no-grad.js";
 export * from "./rms-norm.js";

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { hasFusedKernel, runFusedKernel } from "./fused-kernels.js";
 
 /**
  * y = x · w (+ b) on the wasm fast path: a plain 2-D product with no transpose flags, forward and backward.
@@ -19,6 +20,7 @@ const linearNoBias = tf.customGrad((x, w, save) => {
       tf.tidy(() => {
         const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
         const dy2 = dy as tf.Tensor2D;
+        if (hasFusedKernel("TrmLinearGrad") && xs.dtype === "float32" && ws.dtype === "float32") return runFusedKernel("TrmLinearGrad", { x: xs, w: ws, dy: dy2 });
         return [tf.matMul(dy2, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy2)];
       }),
   };

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { hasFusedKernel, runFusedKernel } from "./fused-kernels.js";
 
 /**
  * x / sqrt(mean(x^2) + eps) over the last axis as one op with its own gradient,
@@ -8,14 +9,21 @@ import * as tf from "@tensorflow/tfjs";
  */
 function makeRmsNorm(eps: number): (x: tf.Tensor) => tf.Tensor {
   return tf.customGrad((x, save) => {
-    const r = tf.tidy(() => tf.rsqrt(tf.add(tf.mean(tf.square(x as tf.Tensor), -1, true), eps)));
-    const y = tf.mul(x as tf.Tensor, r);
+    let y: tf.Tensor;
+    let r: tf.Tensor;
+    if (hasFusedKernel("TrmRmsNorm") && (x as tf.Tensor).dtype === "float32") {
+      [y, r] = runFusedKernel("TrmRmsNorm", { x: x as tf.Tensor }, { eps }) as [tf.Tensor, tf.Tensor];
+    } else {
+      r = tf.tidy(() => tf.rsqrt(tf.add(tf.mean(tf.square(x as tf.Tensor), -1, true), eps)));
+      y = tf.mul(x as tf.Tensor, r);
+    }
     (save as tf.GradSaveFunc)([y, r]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const [ys, rs] = saved as [tf.Tensor, tf.Tensor];
+          if (hasFusedKernel("TrmRmsNormGrad")) return runFusedKernel("TrmRmsNormGrad", { y: ys, r: rs, dy })[0] as tf.Tensor;
           return tf.mul(rs, tf.sub(dy, tf.mul(ys, tf.mean(tf.mul(dy, ys), -1, true))));
         }),
     };

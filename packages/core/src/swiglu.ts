@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { hasFusedKernel, runFusedKernel } from "./fused-kernels.js";
 
 /**
  * SwiGLU inner width: round(expansion * d * 2/3) rounded up to a multiple of 256 (official `_find_multiple`).
@@ -31,12 +32,14 @@ export function splitGateUp(gateUp: tf.Tensor2D): GateUpHalves {
  * Every product is a flag-free 2-D matMul (the wasm fast path); transposes are explicit.
  */
 const swigluFused = tf.customGrad((x, wGate, wUp, wDown, save) => {
-  const [out, g, u] = tf.tidy((): tf.Tensor[] => {
+  const fused = hasFusedKernel("TrmSwiGLU") && hasFusedKernel("TrmSwiGLUGrad");
+  const inputs = { x: x as tf.Tensor, wGate: wGate as tf.Tensor, wUp: wUp as tf.Tensor, wDown: wDown as tf.Tensor };
+  const [out, g, u] = (fused ? runFusedKernel("TrmSwiGLU", inputs) : tf.tidy((): tf.Tensor[] => {
     const gate = tf.matMul(x as tf.Tensor2D, wGate as tf.Tensor2D);
     const up = tf.matMul(x as tf.Tensor2D, wUp as tf.Tensor2D);
     const h = tf.mul<tf.Tensor2D>(tf.mul(gate, tf.sigmoid(gate)), up);
     return [tf.matMul(h, wDown as tf.Tensor2D), gate, up];
-  }) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  })) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   (save as tf.GradSaveFunc)([x as tf.Tensor, wGate as tf.Tensor, wUp as tf.Tensor, wDown as tf.Tensor, g, u]);
   return {
     value: out,
@@ -44,6 +47,7 @@ const swigluFused = tf.customGrad((x, wGate, wUp, wDown, save) => {
       tf.tidy(() => {
         const [xs, wg, wu, wd, gate, up] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
         const dy2 = dy as tf.Tensor2D;
+        if (fused) return runFusedKernel("TrmSwiGLUGrad", { x: xs, wGate: wg, wUp: wu, wDown: wd, g: gate, u: up, dy: dy2 });
         const sig = tf.sigmoid(gate);
         const silu = tf.mul(gate, sig);
         const h = tf.mul<tf.Tensor2D>(silu, up);

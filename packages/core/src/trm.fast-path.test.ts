@@ -35,7 +35,8 @@ async function recordMatMuls(fn: () => Promise<void>): Promise<MatMulCall[]> {
 
 describe("Trm on the wasm fast path", () => {
   beforeAll(async () => {
-    await useBackend("wasm", { log: null });
+    // The pure-wasm kernels: the optional native ones take every product shape and need no fast-path layout.
+    await useBackend("wasm", { log: null, native: false });
   });
 
   it("runs every matrix product of a TRM-MLP training step as a flag-free 2-D matMul", async () => {

@@ -14,7 +14,7 @@ export interface BenchArgs {
   readonly evalWarmup: number;
   readonly evalRuns: number;
   readonly evalSteps: number;
-  /** Register the optional native sgemm BatchMatMul for wasm (@trm/native-matmul). */
+  /** Run the optional native kernels under wasm (@trm/native-kernels). */
   readonly native: boolean;
   /** Probe the largest micro-batch in child processes. */
   readonly probe: boolean;
@@ -22,7 +22,7 @@ export interface BenchArgs {
   readonly probeBudgetSec: number;
   /** Time the data generators and the dataset build. */
   readonly data: boolean;
-  /** Run the ceiling comparison (matMul shapes and a SwiGLU training step, pure wasm vs native sgemm). */
+  /** Run the ceiling comparison (matMul shapes and a SwiGLU training step, pure wasm vs native kernels). */
   readonly ceiling: boolean;
   readonly outDir: string;
   /** Internal: one training step at `batch` in this process, JSON on stdout (the micro-batch probe's child). */
@@ -41,11 +41,11 @@ export const USAGE = `Usage: pnpm bench [options]
   --eval-runs N --eval-warmup N                  timed / untimed full evaluations (default 1 / 0)
   --eval-steps N                                 supervision steps of one evaluation (default 16)
   --batch N                                      override the configurations' micro-batch
-  --native                                       run wasm BatchMatMul through native sgemm (@trm/native-matmul)
+  --native                                       run the native kernels under wasm (@trm/native-kernels)
   --no-probe                                     skip the largest-micro-batch probe
   --probe-max N --probe-budget SECONDS           probe cap (default 256) and time budget (default 600)
   --no-data                                      skip the data generator timings
-  --ceiling                                      compare the pure-wasm and native sgemm matMul on products and a SwiGLU step
+  --ceiling                                      compare pure wasm and the native kernels on products and a SwiGLU step
   --out DIR                                      where JSON results go (default bench-results)`;
 
 function intArg(flag: string, value: string | undefined, min: number): number {

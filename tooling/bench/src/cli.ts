@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "@trm/core";
-import { registerNativeMatMul, unregisterNativeMatMul } from "@trm/native-matmul";
+import { registerNativeKernels, unregisterNativeKernels } from "@trm/native-kernels";
 import { parseArgs, USAGE, type BenchArgs } from "./args.js";
 import { ceilingTable, measureCeiling } from "./ceiling.js";
 import { findConfig } from "./configs.js";
@@ -31,16 +31,11 @@ function commit(): string | null {
   }
 }
 
-/** Selects the backend and, when asked, the native sgemm matMul; returns the kernel's label for the tables. */
+/** Selects the backend and, when asked, the native kernels; returns the kernels' label for the tables. */
 async function setup(args: BenchArgs): Promise<string> {
-  await useBackend(args.backend, { log: args.probeChild ? null : err, webgpuFlags: args.webgpuFlags });
-  if (!args.native) return args.backend === "wasm" ? "wasm" : args.backend;
-  const r = registerNativeMatMul();
-  if (!r.registered) {
-    err(`native sgemm matMul not used: ${r.reason}`);
-    return args.backend;
-  }
-  return `${args.backend}+sgemm`;
+  const info = await useBackend(args.backend, { log: args.probeChild ? null : err, native: args.native, webgpuFlags: args.webgpuFlags });
+  if (args.native && info.native?.active !== true) err(`native kernels not used: ${info.native?.detail ?? "the backend is not wasm"}`);
+  return info.native?.active === true ? `${args.backend}+native` : args.backend;
 }
 
 /** The micro-batch probe's child: one training step at --batch, then a JSON line. */
@@ -70,15 +65,15 @@ async function main(): Promise<void> {
 
   if (args.ceiling) {
     const rows = [];
-    unregisterNativeMatMul();
+    unregisterNativeKernels();
     rows.push(measureCeiling(tf.getBackend(), { warmup: args.warmup, runs: args.runs }));
-    const r = registerNativeMatMul();
-    if (r.registered) rows.push(measureCeiling(`${tf.getBackend()}+sgemm`, { warmup: args.warmup, runs: args.runs }));
-    else err(`native sgemm matMul not measured: ${r.reason}`);
-    if (!args.native) unregisterNativeMatMul();
+    const r = registerNativeKernels();
+    if (r.registered) rows.push(measureCeiling(`${tf.getBackend()}+native`, { warmup: args.warmup, runs: args.runs }));
+    else err(`native kernels not measured: ${r.reason}`);
+    if (!args.native) unregisterNativeKernels();
     const when = new Date();
     writeJsonAtomic(path.join(args.outDir, resultFileName("ceiling", args.backend, when)), { commit: commit(), timestamp: when.toISOString(), rows });
-    out(`\n### Ceiling: pure ${tf.getBackend()} vs native sgemm (median of ${args.runs})\n`);
+    out(`\n### Ceiling: pure ${tf.getBackend()} vs native kernels (median of ${args.runs})\n`);
     out(ceilingTable(rows));
   }
 

@@ -14,6 +14,8 @@ export interface BenchConfig {
 }
 
 const SUDOKU = { seq_len: 81, vocab_size: 11, num_puzzle_identifiers: 1 } as const;
+/** 4x4 Sudoku as the comparison trains it: 16 cells, vocabulary 4 digits + PAD + blank. */
+const SUDOKU4 = { seq_len: 16, vocab_size: 6, num_puzzle_identifiers: 1 } as const;
 const TINY = { seq_len: 36, vocab_size: 8, num_puzzle_identifiers: 1 } as const;
 /** The official TRM Sudoku shape; the two Sudoku configurations differ only in the token mixer. */
 const TRM_SUDOKU = {
@@ -60,6 +62,23 @@ export const BENCH_CONFIGS: readonly BenchConfig[] = [
     description: "HRM, hidden 128, 4 heads, 2 + 2 layers, H=L=2 cycles, 36 + 1 prefix, vocab 8, batch 64",
     batch: 64,
     model: { model: "hrm", ...TINY, hidden_size: 128, num_heads: 4, expansion: 4, H_layers: 2, L_layers: 2, H_cycles: 2, L_cycles: 2 },
+  },
+  {
+    name: "tiny-trm-sudoku4",
+    kind: "trm",
+    description: "the comparison's TRM (preset tiny-trm-sudoku4): mlp_t, hidden 32, 16 + 1 prefix, vocab 6, 2 layers, T=2, n=2, batch 32",
+    batch: 32,
+    model: {
+      ...SUDOKU4, hidden_size: 32, num_heads: 2, expansion: 4, L_layers: 2, H_cycles: 2, L_cycles: 2, mlp_t: true,
+      pos_encodings: "none", puzzle_emb_ndim: 32, puzzle_emb_len: 1, halt_max_steps: 2, halt_exploration_prob: 0.1,
+    },
+  },
+  {
+    name: "tiny-hrm-sudoku4",
+    kind: "hrm",
+    description: "the comparison's HRM (preset tiny-hrm-sudoku4): hidden 32, 2 heads, 1 + 1 layers, H=L=2 cycles, 16 + 1 prefix, vocab 6, batch 32",
+    batch: 32,
+    model: { model: "hrm", ...SUDOKU4, hidden_size: 32, num_heads: 2, expansion: 4, H_layers: 1, L_layers: 1, H_cycles: 2, L_cycles: 2, puzzle_emb_ndim: 32, halt_max_steps: 2 },
   },
 ];
 

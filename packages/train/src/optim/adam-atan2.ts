@@ -13,6 +13,8 @@ export class AdamATan2 extends AdamMoments {
     super(params, options);
   }
 
+  protected readonly fusedKind = { kind: "atan2", eps: 0 } as const;
+
   protected direction(m: tf.Tensor, v: tf.Tensor, bc2Sqrt: number): tf.Tensor {
     return tf.atan2(m, v.sqrt().div(bc2Sqrt));
   }

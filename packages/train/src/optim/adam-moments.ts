@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { hasFusedKernel, runFusedKernel } from "@trm/core";
 import { checkShape, type ParamOptimizer } from "./optimizer.js";
 
 export interface AdamHyperParams {
@@ -41,16 +42,28 @@ export abstract class AdamMoments implements ParamOptimizer {
   /** The update direction for one parameter given m, v and the bias corrections; multiplied by lr / bc1 after. */
   protected abstract direction(m: tf.Tensor, v: tf.Tensor, bc2Sqrt: number): tf.Tensor;
 
+  /** The same update as one fused `TrmAdamUpdate` kernel per parameter, when the backend has it. */
+  protected abstract readonly fusedKind: { readonly kind: "atan2" | "adamw"; readonly eps: number };
+
   step(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
     this.t += 1;
     const bc1 = 1 - this.beta1 ** this.t;
     const bc2Sqrt = Math.sqrt(1 - this.beta2 ** this.t);
+    const fused = hasFusedKernel("TrmAdamUpdate");
     for (const [name, g] of grads) {
       const p = this.params.get(name);
       const m = this.m.get(name);
       const v = this.v.get(name);
       if (!p || !m || !v) throw new Error(`${this.name}: gradient for unknown parameter "${name}".`);
       tf.tidy(() => {
+        if (fused && g.dtype === "float32") {
+          const attrs = { ...this.fusedKind, lr, beta1: this.beta1, beta2: this.beta2, bc1, bc2Sqrt, decay: 1 - lr * this.weightDecay };
+          const [pNew, mNew, vNew] = runFusedKernel("TrmAdamUpdate", { p, m, v, g }, attrs) as [tf.Tensor, tf.Tensor, tf.Tensor];
+          m.assign(mNew);
+          v.assign(vNew);
+          p.assign(pNew);
+          return;
+        }
         // m <- m + (1 - beta1)(g - m), v <- v + (1 - beta2)(g^2 - v): the lerp form of the official kernel.
         const mNew = m.add(g.sub(m).mul(1 - this.beta1));
         const vNew = v.add(g.square().sub(v).mul(1 - this.beta2));

@@ -19,6 +19,10 @@ export class AdamW extends AdamMoments {
     this.eps = options.eps ?? 1e-8;
   }
 
+  protected get fusedKind(): { readonly kind: "adamw"; readonly eps: number } {
+    return { kind: "adamw", eps: this.eps };
+  }
+
   protected direction(m: tf.Tensor, v: tf.Tensor, bc2Sqrt: number): tf.Tensor {
     return m.div(v.sqrt().div(bc2Sqrt).add(this.eps));
   }

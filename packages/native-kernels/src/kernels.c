@@ -1,0 +1,473 @@
+/*
+ * Native CPU kernels for the wasm backend of TensorFlow.js, working on a caller-owned ArrayBuffer (the wasm heap,
+ * WebAssembly.Memory.buffer): operands and results live there already, so nothing is copied in or out. Offsets are in
+ * bytes from the start of the buffer; every tensor is row-major float32, as tfjs stores it. Products go through the
+ * system's CBLAS sgemm (multi-threaded in OpenBLAS); element-wise passes are fused per op and split over threads with
+ * OpenMP when the addon was built with it.
+ *
+ * Every function takes (buffer, ...numbers) and checks that each operand it touches lies inside the buffer.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <node_api.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* The standard CBLAS entry point, declared here so any CBLAS (OpenBLAS, BLIS, MKL, reference) links. */
+enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
+extern void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
+                        const float *b, int ldb, float beta, float *c, int ldc);
+
+/* Element-wise loops of at least this many floats are split over threads. */
+#define PAR_MIN 32768
+
+typedef struct {
+  napi_env env;
+  uint8_t *base;
+  size_t byteLength;
+  const char *name;
+  int failed;
+} Ctx;
+
+static void fail(Ctx *c, const char *what) {
+  if (c->failed) return;
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s", c->name, what);
+  napi_throw_range_error(c->env, NULL, msg);
+  c->failed = 1;
+}
+
+/* A float pointer at a byte offset, checked to hold `count` floats inside the buffer. */
+static float *at(Ctx *c, int64_t offset, int64_t count) {
+  if (c->failed) return NULL;
+  if (offset < 0 || count < 0 || (offset & 3) || offset + 4 * count > (int64_t)c->byteLength) {
+    fail(c, "operand outside the buffer or misaligned");
+    return NULL;
+  }
+  return (float *)(c->base + offset);
+}
+
+/* Reads (buffer, n numbers) into ctx and v; returns 0 (with a pending exception) on a bad call. */
+static int args(napi_env env, napi_callback_info info, const char *name, size_t n, Ctx *c, double *v) {
+  size_t argc = 24;
+  napi_value argv[24];
+  c->env = env;
+  c->name = name;
+  c->failed = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != n + 1) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s: expected %zu arguments", name, n + 1);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  bool isArrayBuffer = false;
+  void *data = NULL;
+  if (napi_is_arraybuffer(env, argv[0], &isArrayBuffer) != napi_ok || !isArrayBuffer ||
+      napi_get_arraybuffer_info(env, argv[0], &data, &c->byteLength) != napi_ok) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s: argument 0 must be an ArrayBuffer (the wasm heap)", name);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  c->base = (uint8_t *)data;
+  for (size_t i = 0; i < n; i++) {
+    if (napi_get_value_double(env, argv[i + 1], &v[i]) != napi_ok) {
+      char msg[128];
+      snprintf(msg, sizeof msg, "%s: argument %zu must be a number", name, i + 1);
+      napi_throw_type_error(env, NULL, msg);
+      return 0;
+    }
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (!(v[i] == v[i])) {
+      fail(c, "NaN argument");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static void *scratch(Ctx *c, int64_t floats) {
+  void *p = malloc((size_t)(floats > 0 ? floats : 1) * sizeof(float));
+  if (!p) fail(c, "out of memory");
+  return p;
+}
+
+/* C = alpha op(A) op(B) + beta C with explicit leading dimensions; k == 0 scales C by beta. */
+static void gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                 const float *b, int64_t ldb, float beta, float *cc, int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    for (int64_t i = 0; i < m; i++)
+      for (int64_t j = 0; j < n; j++) cc[i * ldc + j] = beta == 0.0f ? 0.0f : beta * cc[i * ldc + j];
+    return;
+  }
+  cblas_sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, (int)m, (int)n, (int)k, alpha, a, (int)lda, b,
+              (int)ldb, beta, cc, (int)ldc);
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
+/* sgemmBatched(buf, batch, m, n, k, transA, transB, aOff, aStride, bOff, bStride, cOff, cStride)                   */
+/*   C[i] (m x n) = op(A[i]) op(B[i]); strides between batch entries in floats (0 broadcasts).                     */
+static napi_value sgemm_batched(napi_env env, napi_callback_info info) {
+  Ctx c;
+  double v[12];
+  if (!args(env, info, "sgemmBatched", 12, &c, v)) return NULL;
+  const int64_t batch = (int64_t)v[0], m = (int64_t)v[1], n = (int64_t)v[2], k = (int64_t)v[3];
+  const int ta = v[4] != 0, tb = v[5] != 0;
+  const int64_t aStride = (int64_t)v[7], bStride = (int64_t)v[9], cStride = (int64_t)v[11];
+  if (batch < 0 || m < 0 || n < 0 || k < 0 || aStride < 0 || bStride < 0 || cStride < 0) {
+    fail(&c, "negative size or stride");
+    return NULL;
+  }
+  const int64_t last = batch > 0 ? batch - 1 : 0;
+  const float *a = at(&c, (int64_t)v[6], last * aStride + m * k);
+  const float *b = at(&c, (int64_t)v[8], last * bStride + k * n);
+  float *out = at(&c, (int64_t)v[10], last * cStride + m * n);
+  if (c.failed) return NULL;
+  for (int64_t i = 0; i < batch; i++)
+    gemm(ta, tb, m, n, k, 1.0f, a + i * aStride, ta ? m : k, b + i * bStride, tb ? k : n, 0.0f, out + i * cStride, n);
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
+/* linearGrad(buf, m, k, n, x, w, dy, dx, dw): dx [m,k] = dy [m,n] . w [k,n]^T;  dw [k,n] = x [m,k]^T . dy.         */
+static napi_value linear_grad(napi_env env, napi_callback_info info) {
+  Ctx c;
+  double v[8];
+  if (!args(env, info, "linearGrad", 8, &c, v)) return NULL;
+  const int64_t m = (int64_t)v[0], k = (int64_t)v[1], n = (int64_t)v[2];
+  const float *x = at(&c, (int64_t)v[3], m * k), *w = at(&c, (int64_t)v[4], k * n), *dy = at(&c, (int64_t)v[5], m * n);
+  float *dx = at(&c, (int64_t)v[6], m * k), *dw = at(&c, (int64_t)v[7], k * n);
+  if (c.failed) return NULL;
+  gemm(0, 1, m, k, n, 1.0f, dy, n, w, n, 0.0f, dx, k);
+  gemm(1, 0, k, n, m, 1.0f, x, k, dy, n, 0.0f, dw, n);
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
+/* rmsNorm(buf, rows, cols, eps, x, y, r): r = 1/sqrt(mean(x^2) + eps) per row, y = x r.                              */
+static napi_value rms_norm(napi_env env, napi_callback_info info) {
+  Ctx c;
+  double v[6];
+  if (!args(env, info, "rmsNorm", 6, &c, v)) return NULL;
+  const int64_t rows = (int64_t)v[0], cols = (int64_t)v[1];
+  const float eps = (float)v[2];
+  const float *x = at(&c, (int64_t)v[3], rows * cols);
+  float *y = at(&c, (int64_t)v[4], rows * cols), *r = at(&c, (int64_t)v[5], rows);
+  if (c.failed) return NULL;
+#pragma omp parallel for if (rows * cols >= PAR_MIN) schedule(static)
+  for (int64_t i = 0; i < rows; i++) {
+    const float *xi = x + i * cols;
+    float *yi = y + i * cols;
+    float s = 0.0f;
+    for (int64_t j = 0; j < cols; j++) s += xi[j] * xi[j];
+    const float ri = 1.0f / sqrtf(s / (float)cols + eps);
+    r[i] = ri;
+    for (int64_t j = 0; j < cols; j++) yi[j] = xi[j] * ri;
+  }
+  return NULL;
+}
+
+/* rmsNormGrad(buf, rows, cols, y, r, dy, dx): dx = r (dy - y mean(dy y)).                                             */
+static napi_value rms_norm_grad(napi_env env, napi_callback_info info) {
+  Ctx c;
+  double v[6];
+  if (!args(env, info, "rmsNormGrad", 6, &c, v)) return NULL;
+  const int64_t rows = (int64_t)v[0], cols = (int64_t)v[1];
+  const float *y = at(&c, (int64_t)v[2], rows * cols), *r = at(&c, (int64_t)v[3], rows);
+  const float *dy = at(&c, (int64_t)v[4], rows * cols);
+  float *dx = at(&c, (int64_t)v[5], rows * cols);
+  if (c.failed) return NULL;
+#pragma omp parallel for if (rows * cols >= PAR_MIN) schedule(static)
+  for (int64_t i = 0; i < rows; i++) {
+    const float *yi = y + i * cols, *dyi = dy + i * cols;
+    float *dxi = dx + i * cols;
+    float s = 0.0f;
+    for (int64_t j = 0; j < cols; j++) s += dyi[j] * yi[j];
+    const float mean = s / (float)cols, ri = r[i];
+    for (int64_t j = 0; j < cols; j++) dxi[j] = ri * (dyi[j] - yi[j] * mean);
+  }
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
+/* swiglu(buf, m, d, inner, dOut, x, wg, wu, wd, out, g, u)                                                          */
+/*   g = x wg, u = x wu (kept for the gradient), out = (silu(g) u) wd; x [m,d], wg wu [d,inner], wd [inner,dOut].    */
+static napi_value swiglu(napi_env env, napi_callback_info info) {
+  Ctx c;
+  double v[11];
+  if (!args(env, info, "swiglu", 11, &c, v)) return NULL;
+  const int64_t m = (int64_t)v[0], d = (int64_t)v[1], f = (int64_t)v[2], e = (int64_t)v[3];
+  const float *x = at(&c, (int64_t)v[4], m * d), *wg = at(&c, (int64_t)v[5], d * f), *wu = at(&c, (int64_t)v[6], d * f);
+  const float *wd = at(&c, (int64_t)v[7], f * e);
+  float *out = at(&c, (int64_t)v[8], m * e), *g = at(&c, (int64_t)v[9], m * f), *u = at(&c, (int64_t)v[10], m * f);
+  if (c.failed) return NULL;
+  float *h = scratch(&c, m * f);
+  if (!h) return NULL;
+  gemm(0, 0, m, f, d, 1.0f, x, d, wg, f, 0.0f, g, f);
+  gemm(0, 0, m, f, d, 1.0f, x, d, wu, f, 0.0f, u, f);
+  const int64_t total = m * f;
+#pragma omp parallel for if (total >= PAR_MIN) schedule(static)
+  for (int64_t i = 0; i < total; i++) {
+    const float gi = g[i];
+    h[i] = gi / (1.0f + expf(-gi)) * u[i];
+  }
+  gemm(0, 0, m, e, f, 1.0f, h, f, wd, e, 0.0f, out, e);
+  free(h);
+  return NULL;
+}
+
+/* swigluGrad(buf, m, d, inner, dOut, x, wg, wu, wd, g, u, dy, dx, dwg, dwu, dwd)                                    */
+static napi_value swiglu_grad(napi_env env, napi_callback_info info) {
+  Ctx c;
+  double v[15];
+  if (!args(env, info, "swigluGrad", 15, &c, v)) return NULL;
+  const int64_t m = (int64_t)v[0], d = (int64_t)v[1], f = (int64_t)v[2], e = (int64_t)v[3];
+  const float *x = at(&c, (int64_t)v[4], m * d), *wg = at(&c, (int64_t)v[5], d * f), *wu = at(&c, (int64_t)v[6], d * f);
+  const float *wd = at(&c, (int64_t)v[7], f * e), *g = at(&c, (int64_t)v[8], m * f), *u = at(&c, (int64_t)v[9], m * f);
+  const float *dy = at(&c, (int64_t)v[10], m * e);
+  float *dx = at(&c, (int64_t)v[11], m * d), *dwg = at(&c, (int64_t)v[12], d * f), *dwu = at(&c, (int64_t)v[13], d * f);
+  float *dwd = at(&c, (int64_t)v[14], f * e);
+  if (c.failed) return NULL;
+  float *a = scratch(&c, m * f), *b = scratch(&c, m * f);
+  if (!a || !b) {
+    free(a);
+    free(b);
+    return NULL;
+  }
+  const int64_t total = m * f;
+  /* a = h = silu(g) u; dwd = h^T dy; b = dh = dy wd^T */
+#pragma omp parallel for if (total >= PAR_MIN) schedule(static)
+  for (int64_t i = 0; i < total; i++) {
+    const float gi = g[i];
+    a[i] = gi / (1.0f + expf(-gi)) * u[i];
+  }
+  gemm(1, 0, f, e, m, 1.0f, a, f, dy, e, 0.0f, dwd, e);
+  gemm(0, 1, m, f, e, 1.0f, dy, e, wd, e, 0.0f, b, f);
+  /* a = dU = dh silu(g); b = dG = dh u sig (1 + g (1 - sig)) */
+#pragma omp parallel for if (total >= PAR_MIN) schedule(static)
+  for (int64_t i = 0; i < total; i++) {
+    const float gi = g[i], sig = 1.0f / (1.0f + expf(-gi)), dh = b[i];
+    a[i] = dh * gi * sig;
+    b[i] = dh * u[i] * sig * (1.0f + gi * (1.0f - sig));
+  }
+  gemm(0, 1, m, d, f, 1.0f, b, f, wg, f, 0.0f, dx, d);
+  gemm(0, 1, m, d, f, 1.0f, a, f, wu, f, 1.0f, dx, d);
+  gemm(1, 0, d, f, m, 1.0f, x, d, b, f, 0.0f, dwg, f);
+  gemm(1, 0, d, f, m, 1.0f, x, d, a, f, 0.0f, dwu, f);
+  free(a);
+  free(b);
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
+/* Attention heads. qkv [B*S, 3D] holds per row the q heads, then the k heads, then the v heads (hd = D / nh each).  */
+/* RoPE (rotate-half) with tables cos, sin [S, hd]; sign -1 applies the adjoint (sin negated).                        */
+static void rope_row(const float *x, float *out, const float *cs, const float *sn, int64_t hd, float scale, float sign) {
+  const int64_t half = hd / 2;
+  for (int64_t j = 0; j < half; j++) {
+    const float a = x[j], b = x[j + half];
+    out[j] = scale * (a * cs[j] - sign * b * sn[j]);
+    out[j + half] = scale * (b * cs[j + half] + sign * a * sn[j + half]);
+  }
+}
+
+/* attention(buf, B, S, nh, hd, hasRope, qkv, cos, sin, out, q, k, p)                                                 */
+/*   q = rope(q) / sqrt(hd), k = rope(k) as [B, nh, S, hd]; p = softmax(q k^T) [B, nh, S, S]; out [B*S, D] = p v.    */
+static napi_value attention(napi_env env, napi_callback_info info) {
+  Ctx c;
+  double v[12];
+  if (!args(env, info, "attention", 12, &c, v)) return NULL;
+  const int64_t B = (int64_t)v[0], S = (int64_t)v[1], nh = (int64_t)v[2], hd = (int64_t)v[3];
+  const int hasRope = v[4] != 0;
+  const int64_t D = nh * hd, D3 = 3 * D;
+  const float *qkv = at(&c, (int64_t)v[5], B * S * D3);
+  const float *cs = hasRope ? at(&c, (int64_t)v[6], S * hd) : NULL, *sn = hasRope ? at(&c, (int64_t)v[7], S * hd) : NULL;
+  float *out = at(&c, (int64_t)v[8], B * S * D), *q = at(&c, (int64_t)v[9], B * S * D), *k = at(&c, (int64_t)v[10], B * S * D);
+  float *p = at(&c, (int64_t)v[11], B * nh * S * S);
+  if (c.failed) return NULL;
+  const float scale = 1.0f / sqrtf((float)hd);
+#pragma omp parallel for if (B * nh * S * S >= PAR_MIN / 4) schedule(static)
+  for (int64_t bh = 0; bh < B * nh; bh++) {
+    const int64_t b = bh / nh, h = bh % nh;
+    float *qh = q + bh * S * hd, *kh = k + bh * S * hd, *ph = p + bh * S * S;
+    for (int64_t i = 0; i < S; i++) {
+      const float *row = qkv + (b * S + i) * D3;
+      if (hasRope) {
+        rope_row(row + h * hd, qh + i * hd, cs + i * hd, sn + i * hd, hd, scale, 1.0f);
+        rope_row(row + D + h * hd, kh + i * hd, cs + i * hd, sn + i * hd, hd, 1.0f, 1.0f);
+      } else {
+        for (int64_t j = 0; j < hd; j++) {
+          qh[i * hd + j] = scale * row[h * hd + j];
+          kh[i * hd + j] = row[D + h * hd + j];
+        }
+      }
+    }
+    gemm(0, 1, S, S, hd, 1.0f, qh, hd, kh, hd, 0.0f, ph, S);
+    for (int64_t i = 0; i < S; i++) {
+      float *pi = ph + i * S, mx = pi[0], sum = 0.0f;
+      for (int64_t j = 1; j < S; j++) mx = pi[j] > mx ? pi[j] : mx;
+      for (int64_t j = 0; j < S; j++) {
+        pi[j] = expf(pi[j] - mx);
+        sum += pi[j];
+      }
+      const float inv = 1.0f / sum;
+      for (int64_t j = 0; j < S; j++) pi[j] *= inv;
+    }
+    gemm(0, 0, S, hd, S, 1.0f, ph, S, qkv + b * S * D3 + 2 * D + h * hd, D3, 0.0f, out + b * S * D + h * hd, D);
+  }
+  return NULL;
+}
+
+/* attentionGrad(buf, B, S, nh, hd, hasRope, qkv, cos, sin, q, k, p, dOut, dqkv)                                     */
+static napi_value attention_grad(napi_env env, napi_callback_info info) {
+  Ctx c;
+  double v[13];
+  if (!args(env, info, "attentionGrad", 13, &c, v)) return NULL;
+  const int64_t B = (int64_t)v[0], S = (int64_t)v[1], nh = (int64_t)v[2], hd = (int64_t)v[3];
+  const int hasRope = v[4] != 0;
+  const int64_t D = nh * hd, D3 = 3 * D;
+  const float *qkv = at(&c, (int64_t)v[5], B * S * D3);
+  const float *cs = hasRope ? at(&c, (int64_t)v[6], S * hd) : NULL, *sn = hasRope ? at(&c, (int64_t)v[7], S * hd) : NULL;
+  const float *q = at(&c, (int64_t)v[8], B * S * D), *k = at(&c, (int64_t)v[9], B * S * D);
+  const float *p = at(&c, (int64_t)v[10], B * nh * S * S), *dOut = at(&c, (int64_t)v[11], B * S * D);
+  float *dqkv = at(&c, (int64_t)v[12], B * S * D3);
+  if (c.failed) return NULL;
+  const float scale = 1.0f / sqrtf((float)hd);
+  int nthreads = 1;
+#ifdef _OPENMP
+  nthreads = omp_get_max_threads();
+#endif
+  float *work = scratch(&c, (int64_t)nthreads * (S * S + 2 * S * hd));
+  if (!work) return NULL;
+#pragma omp parallel for if (B * nh * S * S >= PAR_MIN / 4) schedule(static)
+  for (int64_t bh = 0; bh < B * nh; bh++) {
+    int t = 0;
+#ifdef _OPENMP
+    t = omp_get_thread_num();
+#endif
+    float *ds = work + (int64_t)t * (S * S + 2 * S * hd), *dq = ds + S * S, *dk = dq + S * hd;
+    const int64_t b = bh / nh, h = bh % nh;
+    const float *qh = q + bh * S * hd, *kh = k + bh * S * hd, *ph = p + bh * S * S;
+    const float *vh = qkv + b * S * D3 + 2 * D + h * hd, *doh = dOut + b * S * D + h * hd;
+    float *dqkvb = dqkv + b * S * D3;
+    /* dP = dO v^T; dV = p^T dO (straight into dqkv) */
+    gemm(0, 1, S, S, hd, 1.0f, doh, D, vh, D3, 0.0f, ds, S);
+    gemm(1, 0, S, hd, S, 1.0f, ph, S, doh, D, 0.0f, dqkvb + 2 * D + h * hd, D3);
+    /* softmax: dScores = p (dP - sum(dP p)) */
+    for (int64_t i = 0; i < S; i++) {
+      const float *pi = ph + i * S;
+      float *di = ds + i * S, s = 0.0f;
+      for (int64_t j = 0; j < S; j++) s += di[j] * pi[j];
+      for (int64_t j = 0; j < S; j++) di[j] = pi[j] * (di[j] - s);
+    }
+    /* dq (scaled) = dScores k; dk = dScores^T q */
+    gemm(0, 0, S, hd, S, 1.0f, ds, S, kh, hd, 0.0f, dq, hd);
+    gemm(1, 0, S, hd, S, 1.0f, ds, S, qh, hd, 0.0f, dk, hd);
+    for (int64_t i = 0; i < S; i++) {
+      float *rq = dqkvb + i * D3 + h * hd, *rk = dqkvb + i * D3 + D + h * hd;
+      if (hasRope) {
+        rope_row(dq + i * hd, rq, cs + i * hd, sn + i * hd, hd, scale, -1.0f);
+        rope_row(dk + i * hd, rk, cs + i * hd, sn + i * hd, hd, 1.0f, -1.0f);
+      } else {
+        for (int64_t j = 0; j < hd; j++) {
+          rq[j] = scale * dq[i * hd + j];
+          rk[j] = dk[i * hd + j];
+        }
+      }
+    }
+  }
+  free(work);
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
+/* transpose3(buf, A, R, C, x, y): y [A, C, R] = x [A, R, C] with the last two axes swapped (blocked copy).         */
+static napi_value transpose3(napi_env env, napi_callback_info info) {
+  Ctx c;
+  double v[5];
+  if (!args(env, info, "transpose3", 5, &c, v)) return NULL;
+  const int64_t A = (int64_t)v[0], R = (int64_t)v[1], C = (int64_t)v[2];
+  const float *x = at(&c, (int64_t)v[3], A * R * C);
+  float *y = at(&c, (int64_t)v[4], A * R * C);
+  if (c.failed) return NULL;
+  const int64_t T = 32, tilesR = (R + T - 1) / T;
+#pragma omp parallel for if (A * R * C >= PAR_MIN) schedule(static)
+  for (int64_t at_ = 0; at_ < A * tilesR; at_++) {
+    const int64_t a = at_ / tilesR, r0 = (at_ % tilesR) * T;
+    const float *xa = x + a * R * C;
+    float *ya = y + a * R * C;
+    const int64_t r1 = r0 + T < R ? r0 + T : R;
+    for (int64_t c0 = 0; c0 < C; c0 += T) {
+      const int64_t c1 = c0 + T < C ? c0 + T : C;
+      for (int64_t r = r0; r < r1; r++)
+        for (int64_t cc = c0; cc < c1; cc++) ya[cc * R + r] = xa[r * C + cc];
+    }
+  }
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
+/* adamUpdate(buf, n, kind, lr, beta1, beta2, bc1, bc2Sqrt, decay, eps, p, m, v, g)                                  */
+/*   In place on p, m, v. kind 0: AdamATan2, p -= lr/bc1 atan2(m, sqrt(v)/bc2Sqrt); kind 1: AdamW,                   */
+/*   p -= lr/bc1 m / (sqrt(v)/bc2Sqrt + eps). `decay` multiplies p first (1 - lr wd).                                 */
+static napi_value adam_update(napi_env env, napi_callback_info info) {
+  Ctx c;
+  double v[13];
+  if (!args(env, info, "adamUpdate", 13, &c, v)) return NULL;
+  const int64_t n = (int64_t)v[0];
+  const int kind = (int)v[1];
+  const float lr = (float)v[2], b1 = (float)v[3], b2 = (float)v[4], bc1 = (float)v[5], bc2s = (float)v[6];
+  const float decay = (float)v[7], eps = (float)v[8];
+  float *p = at(&c, (int64_t)v[9], n), *m = at(&c, (int64_t)v[10], n), *vv = at(&c, (int64_t)v[11], n);
+  const float *g = at(&c, (int64_t)v[12], n);
+  if (c.failed) return NULL;
+  const float step = lr / bc1, om1 = 1.0f - b1, om2 = 1.0f - b2;
+#pragma omp parallel for if (n >= PAR_MIN) schedule(static)
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = g[i];
+    const float mi = m[i] + (gi - m[i]) * om1;
+    const float vi = vv[i] + (gi * gi - vv[i]) * om2;
+    m[i] = mi;
+    vv[i] = vi;
+    const float denom = sqrtf(vi) / bc2s;
+    const float dir = kind == 0 ? atan2f(mi, denom) : mi / (denom + eps);
+    p[i] = p[i] * decay - dir * step;
+  }
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
+typedef struct {
+  const char *name;
+  napi_callback fn;
+} Entry;
+
+static napi_value init(napi_env env, napi_value exports) {
+  const Entry entries[] = {
+      {"sgemmBatched", sgemm_batched}, {"linearGrad", linear_grad},     {"rmsNorm", rms_norm},
+      {"rmsNormGrad", rms_norm_grad},  {"swiglu", swiglu},             {"swigluGrad", swiglu_grad},
+      {"attention", attention},       {"attentionGrad", attention_grad}, {"transpose3", transpose3},
+      {"adamUpdate", adam_update},
+  };
+  for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++) {
+    napi_value fn;
+    if (napi_create_function(env, entries[i].name, NAPI_AUTO_LENGTH, entries[i].fn, NULL, &fn) != napi_ok) return NULL;
+    if (napi_set_named_property(env, exports, entries[i].name, fn) != napi_ok) return NULL;
+  }
+  napi_value threads;
+  int nthreads = 1;
+#ifdef _OPENMP
+  nthreads = omp_get_max_threads();
+#endif
+  if (napi_create_int32(env, nthreads, &threads) == napi_ok) napi_set_named_property(env, exports, "threads", threads);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,342 @@
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import * as tf from "@tensorflow/tfjs";
+
+/**
+ * The names of the fused kernels `@trm/core` runs when they are registered for the active backend (it looks them up
+ * with `tf.getKernel`, so it needs no import of this package). Inputs, attributes and outputs of each:
+ *
+ * - `TrmLinearGrad` {x [m,k], w [k,n], dy [m,n]} -> [dx = dy wᵀ, dw = xᵀ dy]
+ * - `TrmRmsNorm` {x} {eps} -> [y = x r, r = 1/sqrt(mean(x², last axis) + eps) with the last axis kept as 1]
+ * - `TrmRmsNormGrad` {y, r, dy} -> dx = r (dy - y mean(dy y))
+ * - `TrmSwiGLU` {x [m,d], wGate [d,f], wUp [d,f], wDown [f,e]} -> [out = (silu(g) u) wDown, g = x wGate, u = x wUp]
+ * - `TrmSwiGLUGrad` {x, wGate, wUp, wDown, g, u, dy} -> [dx, dwGate, dwUp, dwDown]
+ * - `TrmAttention` {qkv [B·S, 3D], cos?, sin? [S, hd]} {batch, seq, numHeads} -> [out [B·S, D], q, k [B·nh, S, hd]
+ *   (RoPE applied, q scaled by 1/sqrt(hd)), p [B·nh, S, S] = softmax(q kᵀ)]
+ * - `TrmAttentionGrad` {qkv, cos?, sin?, q, k, p, dy} {batch, seq, numHeads} -> dqkv [B·S, 3D]
+ * - `TrmAdamUpdate` {p, m, v, g} {kind: "atan2" | "adamw", lr, beta1, beta2, bc1, bc2Sqrt, decay, eps} -> [p', m', v']
+ */
+export const FUSED_KERNEL_NAMES = [
+  "TrmLinearGrad",
+  "TrmRmsNorm",
+  "TrmRmsNormGrad",
+  "TrmSwiGLU",
+  "TrmSwiGLUGrad",
+  "TrmAttention",
+  "TrmAttentionGrad",
+  "TrmAdamUpdate",
+] as const;
+
+type Fn = (heap: ArrayBuffer, ...args: number[]) => void;
+
+/** The addon's functions; offsets are bytes into `heap`, sizes and strides in floats. */
+export interface NativeAddon {
+  readonly sgemmBatched: Fn;
+  readonly linearGrad: Fn;
+  readonly rmsNorm: Fn;
+  readonly rmsNormGrad: Fn;
+  readonly swiglu: Fn;
+  readonly swigluGrad: Fn;
+  readonly attention: Fn;
+  readonly attentionGrad: Fn;
+  readonly transpose3: Fn;
+  readonly adamUpdate: Fn;
+  /** OpenMP threads of the element-wise passes (1 without OpenMP). */
+  readonly threads: number;
+}
+
+/** Where the best-effort build puts the addon; `src/` and `dist/` both sit one level below the package root. */
+export const ADDON_PATH = fileURLToPath(new URL("../dist/kernels.node", import.meta.url));
+
+export type LoadResult = { readonly ok: true; readonly addon: NativeAddon } | { readonly ok: false; readonly reason: string };
+
+const FUNCTIONS = ["sgemmBatched", "linearGrad", "rmsNorm", "rmsNormGrad", "swiglu", "swigluGrad", "attention", "attentionGrad", "transpose3", "adamUpdate"];
+
+/** Loads the addon when it was built; otherwise says why not (never throws). */
+export function loadNativeKernels(addonPath: string = ADDON_PATH): LoadResult {
+  if (process.env["TRM_NATIVE_KERNELS"] === "0") return { ok: false, reason: "TRM_NATIVE_KERNELS=0" };
+  if (!existsSync(addonPath)) {
+    return {
+      ok: false,
+      reason: "not built (needs a C compiler and a CBLAS library: apt-get install build-essential libopenblas-dev, then pnpm install)",
+    };
+  }
+  try {
+    // Idle OpenMP threads sleep instead of spinning (the default spins): on a machine shared with other jobs a
+    // spinning thread takes the core the next kernel needs. Read once, when the addon loads libgomp.
+    process.env["OMP_WAIT_POLICY"] ??= "PASSIVE";
+    const mod = createRequire(import.meta.url)(addonPath) as Record<string, unknown>;
+    const missing = FUNCTIONS.filter((f) => typeof mod[f] !== "function");
+    if (missing.length > 0) return { ok: false, reason: `${addonPath} lacks ${missing.join(", ")} (rebuild it: pnpm install)` };
+    return { ok: true, addon: mod as unknown as NativeAddon };
+  } catch (e) {
+    return { ok: false, reason: `${addonPath} did not load: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm that the kernels touch. */
+interface WasmBackendLike {
+  wasm: { HEAPU8: Uint8Array };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+interface Args {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}
+
+const saved = new Map<string, tf.KernelConfig>();
+let active: { readonly threads: number; readonly fused: boolean } | null = null;
+
+export interface NativeStatus {
+  readonly active: boolean;
+  /** Only the products (BatchMatMul) run natively. */
+  readonly productsOnly: boolean;
+  readonly threads: number;
+}
+
+/** Whether the native kernels are registered on the wasm backend. */
+export function nativeKernelsStatus(): NativeStatus {
+  return { active: active !== null, productsOnly: active !== null && !active.fused, threads: active?.threads ?? 0 };
+}
+
+export type RegisterResult = { readonly registered: true; readonly threads: number } | { readonly registered: false; readonly reason: string };
+
+function input(args: Args, name: string): tf.TensorInfo {
+  const t = args.inputs[name];
+  if (t === undefined) throw new Error(`native kernel: missing input "${name}"`);
+  if (t.dtype !== "float32") throw new Error(`native kernel: input "${name}" is ${t.dtype}, expected float32`);
+  return t;
+}
+
+function num(args: Args, name: string): number {
+  const v = args.attrs?.[name];
+  if (typeof v !== "number") throw new Error(`native kernel: attribute "${name}" is ${JSON.stringify(v)}, expected a number`);
+  return v;
+}
+
+/** Offsets of tensors on the wasm heap, and the heap itself; read after every makeOutput (malloc may grow it). */
+function heapOf(backend: WasmBackendLike): { buffer: ArrayBuffer; off: (t: tf.TensorInfo) => number } {
+  return {
+    buffer: backend.wasm.HEAPU8.buffer as ArrayBuffer,
+    off: (t) => {
+      const info = backend.dataIdMap.get(t.dataId);
+      if (info === undefined) throw new Error("native kernel: a tensor is not on the wasm heap");
+      return info.memoryOffset;
+    },
+  };
+}
+
+function matMulKernel(addon: NativeAddon, fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { a, b } = args.inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const attrs = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    if (a.dtype !== "float32" || b.dtype !== "float32") return fallback(args);
+    const backend = args.backend as unknown as WasmBackendLike;
+    const ra = a.shape.length;
+    const rb = b.shape.length;
+    const dim = (shape: readonly number[], i: number): number => shape[i] ?? 1;
+    const m = attrs.transposeA ? dim(a.shape, ra - 1) : dim(a.shape, ra - 2);
+    const k = attrs.transposeA ? dim(a.shape, ra - 2) : dim(a.shape, ra - 1);
+    const kb = attrs.transposeB ? dim(b.shape, rb - 1) : dim(b.shape, rb - 2);
+    const n = attrs.transposeB ? dim(b.shape, rb - 2) : dim(b.shape, rb - 1);
+    if (k !== kb) {
+      throw new Error(`matMul: inner sizes ${k} and ${kb} of shapes [${a.shape.join(",")}] and [${b.shape.join(",")}] differ.`);
+    }
+    const outerA = a.shape.slice(0, -2);
+    const outerB = b.shape.slice(0, -2);
+    const batchA = tf.util.sizeFromShape(outerA);
+    const batchB = tf.util.sizeFromShape(outerB);
+    // Only equal batches or a batch of one broadcast map to strided sgemm calls; anything else keeps the wasm kernel.
+    if (batchA !== batchB && batchA !== 1 && batchB !== 1) return fallback(args);
+    const outer = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
+    const out = backend.makeOutput([...outer, m, n], "float32");
+    const h = heapOf(backend);
+    const batch = Math.max(batchA, batchB);
+    addon.sgemmBatched(h.buffer, batch, m, n, k, attrs.transposeA ? 1 : 0, attrs.transposeB ? 1 : 0, h.off(a), batchA === 1 ? 0 : m * k, h.off(b), batchB === 1 ? 0 : k * n, h.off(out), m * n);
+    return out;
+  };
+}
+
+/** Swapping the last two axes (the leading axes in order) runs natively; every other permutation stays in wasm. */
+function transposeKernel(addon: NativeAddon, fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const x = args.inputs["x"] as tf.TensorInfo;
+    const perm = (args.attrs as unknown as { perm: number[] }).perm;
+    const r = x.shape.length;
+    const swapLast = r >= 2 && perm.every((p, i) => (i < r - 2 ? p === i : i === r - 2 ? p === r - 1 : p === r - 2));
+    if (x.dtype !== "float32" || !swapLast || tf.util.sizeFromShape(x.shape) < 1024) return fallback(args);
+    const backend = args.backend as unknown as WasmBackendLike;
+    const rows = x.shape[r - 2] as number;
+    const cols = x.shape[r - 1] as number;
+    const outer = tf.util.sizeFromShape(x.shape.slice(0, -2));
+    const out = backend.makeOutput([...x.shape.slice(0, -2), cols, rows], "float32");
+    const h = heapOf(backend);
+    addon.transpose3(h.buffer, outer, rows, cols, h.off(x), h.off(out));
+    return out;
+  };
+}
+
+type FusedKernel = (args: Args) => tf.TensorInfo | tf.TensorInfo[];
+
+function fusedKernels(addon: NativeAddon): Record<(typeof FUSED_KERNEL_NAMES)[number], FusedKernel> {
+  const be = (args: Args): WasmBackendLike => args.backend as WasmBackendLike;
+  const ropeOffsets = (args: Args, h: ReturnType<typeof heapOf>, seq: number, hd: number): [number, number, number] => {
+    const cos = args.inputs["cos"];
+    const sin = args.inputs["sin"];
+    if (cos === undefined || sin === undefined) return [0, 0, 0];
+    const [c, s] = [input(args, "cos"), input(args, "sin")];
+    if (c.shape[0] !== seq || c.shape[1] !== hd || s.shape[0] !== seq || s.shape[1] !== hd) {
+      throw new Error(`TrmAttention: RoPE tables [${c.shape.join(",")}] / [${s.shape.join(",")}] are not [${seq}, ${hd}]`);
+    }
+    return [1, h.off(c), h.off(s)];
+  };
+  return {
+    TrmLinearGrad: (args) => {
+      const [x, w, dy] = [input(args, "x"), input(args, "w"), input(args, "dy")];
+      const [m, k] = x.shape as [number, number];
+      const n = w.shape[1] as number;
+      const dx = be(args).makeOutput([m, k], "float32");
+      const dw = be(args).makeOutput([k, n], "float32");
+      const h = heapOf(be(args));
+      addon.linearGrad(h.buffer, m, k, n, h.off(x), h.off(w), h.off(dy), h.off(dx), h.off(dw));
+      return [dx, dw];
+    },
+    TrmRmsNorm: (args) => {
+      const x = input(args, "x");
+      const cols = x.shape[x.shape.length - 1] ?? 1;
+      const rows = tf.util.sizeFromShape(x.shape) / cols;
+      const y = be(args).makeOutput([...x.shape], "float32");
+      const r = be(args).makeOutput([...x.shape.slice(0, -1), 1], "float32");
+      const h = heapOf(be(args));
+      addon.rmsNorm(h.buffer, rows, cols, num(args, "eps"), h.off(x), h.off(y), h.off(r));
+      return [y, r];
+    },
+    TrmRmsNormGrad: (args) => {
+      const [y, r, dy] = [input(args, "y"), input(args, "r"), input(args, "dy")];
+      const cols = y.shape[y.shape.length - 1] ?? 1;
+      const rows = tf.util.sizeFromShape(y.shape) / cols;
+      const dx = be(args).makeOutput([...y.shape], "float32");
+      const h = heapOf(be(args));
+      addon.rmsNormGrad(h.buffer, rows, cols, h.off(y), h.off(r), h.off(dy), h.off(dx));
+      return dx;
+    },
+    TrmSwiGLU: (args) => {
+      const [x, wg, wu, wd] = [input(args, "x"), input(args, "wGate"), input(args, "wUp"), input(args, "wDown")];
+      const [m, d] = x.shape as [number, number];
+      const [f, e] = wd.shape as [number, number];
+      const out = be(args).makeOutput([m, e], "float32");
+      const g = be(args).makeOutput([m, f], "float32");
+      const u = be(args).makeOutput([m, f], "float32");
+      const h = heapOf(be(args));
+      addon.swiglu(h.buffer, m, d, f, e, h.off(x), h.off(wg), h.off(wu), h.off(wd), h.off(out), h.off(g), h.off(u));
+      return [out, g, u];
+    },
+    TrmSwiGLUGrad: (args) => {
+      const names = ["x", "wGate", "wUp", "wDown", "g", "u", "dy"] as const;
+      const [x, wg, wu, wd, g, u, dy] = names.map((n) => input(args, n)) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
+      const [m, d] = x.shape as [number, number];
+      const [f, e] = wd.shape as [number, number];
+      const dx = be(args).makeOutput([m, d], "float32");
+      const dwg = be(args).makeOutput([d, f], "float32");
+      const dwu = be(args).makeOutput([d, f], "float32");
+      const dwd = be(args).makeOutput([f, e], "float32");
+      const h = heapOf(be(args));
+      addon.swigluGrad(h.buffer, m, d, f, e, h.off(x), h.off(wg), h.off(wu), h.off(wd), h.off(g), h.off(u), h.off(dy), h.off(dx), h.off(dwg), h.off(dwu), h.off(dwd));
+      return [dx, dwg, dwu, dwd];
+    },
+    TrmAttention: (args) => {
+      const qkv = input(args, "qkv");
+      const [b, s, nh] = [num(args, "batch"), num(args, "seq"), num(args, "numHeads")];
+      const d = (qkv.shape[1] as number) / 3;
+      const hd = d / nh;
+      const out = be(args).makeOutput([b * s, d], "float32");
+      const q = be(args).makeOutput([b * nh, s, hd], "float32");
+      const k = be(args).makeOutput([b * nh, s, hd], "float32");
+      const p = be(args).makeOutput([b * nh, s, s], "float32");
+      const h = heapOf(be(args));
+      const [rope, cos, sin] = ropeOffsets(args, h, s, hd);
+      addon.attention(h.buffer, b, s, nh, hd, rope, h.off(qkv), cos, sin, h.off(out), h.off(q), h.off(k), h.off(p));
+      return [out, q, k, p];
+    },
+    TrmAttentionGrad: (args) => {
+      const qkv = input(args, "qkv");
+      const [b, s, nh] = [num(args, "batch"), num(args, "seq"), num(args, "numHeads")];
+      const d = (qkv.shape[1] as number) / 3;
+      const hd = d / nh;
+      const dqkv = be(args).makeOutput([b * s, 3 * d], "float32");
+      const h = heapOf(be(args));
+      const [rope, cos, sin] = ropeOffsets(args, h, s, hd);
+      addon.attentionGrad(h.buffer, b, s, nh, hd, rope, h.off(qkv), cos, sin, h.off(input(args, "q")), h.off(input(args, "k")), h.off(input(args, "p")), h.off(input(args, "dy")), h.off(dqkv));
+      return dqkv;
+    },
+    TrmAdamUpdate: (args) => {
+      const [p, m, v, g] = [input(args, "p"), input(args, "m"), input(args, "v"), input(args, "g")];
+      const kind = args.attrs?.["kind"];
+      if (kind !== "atan2" && kind !== "adamw") throw new Error(`TrmAdamUpdate: kind ${JSON.stringify(kind)} is not "atan2" or "adamw"`);
+      const n = tf.util.sizeFromShape(p.shape);
+      const outs = [p, m, v].map((t) => be(args).makeOutput([...t.shape], "float32")) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
+      const h = heapOf(be(args));
+      // The update runs in place on fresh copies, so no tensor the caller still holds changes.
+      const heap = new Float32Array(h.buffer);
+      [p, m, v].forEach((t, i) => {
+        const src = h.off(t) / 4;
+        heap.copyWithin(h.off(outs[i] as tf.TensorInfo) / 4, src, src + n);
+      });
+      const [po, mo, vo] = outs;
+      addon.adamUpdate(h.buffer, n, kind === "atan2" ? 0 : 1, num(args, "lr"), num(args, "beta1"), num(args, "beta2"), num(args, "bc1"), num(args, "bc2Sqrt"), num(args, "decay"), num(args, "eps"), h.off(po), h.off(mo), h.off(vo), h.off(g));
+      return outs;
+    },
+  };
+}
+
+/**
+ * Registers the native kernels on the wasm backend: its `BatchMatMul` (every transpose flag and batch shape through
+ * sgemm) and last-two-axes `Transpose`, plus the fused kernels `@trm/core` looks up (see {@link FUSED_KERNEL_NAMES}).
+ * `productsOnly` registers just `BatchMatMul`. Call after `tf.setBackend("wasm")`. Without the addon this does nothing
+ * and says why; the pure-wasm kernels stay.
+ */
+export function registerNativeKernels(options: { readonly addonPath?: string; readonly productsOnly?: boolean } = {}): RegisterResult {
+  if (active !== null) unregisterNativeKernels();
+  if (tf.getBackend() !== "wasm") return { registered: false, reason: `the active backend is "${tf.getBackend()}", not wasm` };
+  const loaded = loadNativeKernels(options.addonPath);
+  if (!loaded.ok) return { registered: false, reason: loaded.reason };
+  const heap = (tf.backend() as unknown as WasmBackendLike).wasm.HEAPU8.buffer;
+  if (!(heap instanceof ArrayBuffer)) {
+    // The threaded wasm build's heap is a SharedArrayBuffer; the addon takes only plain ArrayBuffers.
+    return { registered: false, reason: "the wasm heap is not a plain ArrayBuffer (threaded build?)" };
+  }
+  const addon = loaded.addon;
+  const replace = (name: string, make: (fallback: tf.KernelFunc) => tf.KernelFunc): void => {
+    const previous = tf.getKernel(name, "wasm");
+    if (previous === undefined) return;
+    tf.unregisterKernel(name, "wasm");
+    tf.registerKernel({ ...previous, kernelFunc: make(previous.kernelFunc) });
+    saved.set(name, previous);
+  };
+  replace(tf.BatchMatMul, (f) => matMulKernel(addon, f));
+  if (options.productsOnly !== true) {
+    replace(tf.Transpose, (f) => transposeKernel(addon, f));
+    const fused = fusedKernels(addon);
+    for (const name of FUSED_KERNEL_NAMES) {
+      tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: fused[name] });
+    }
+  }
+  active = { threads: addon.threads, fused: options.productsOnly !== true };
+  return { registered: true, threads: addon.threads };
+}
+
+/** Puts the pure-wasm kernels back and removes the fused ones. */
+export function unregisterNativeKernels(): void {
+  if (active === null) return;
+  for (const [name, config] of saved) {
+    tf.unregisterKernel(name, "wasm");
+    tf.registerKernel(config);
+  }
+  saved.clear();
+  if (active.fused) for (const name of FUSED_KERNEL_NAMES) tf.unregisterKernel(name, "wasm");
+  active = null;
+}
