@@ -136,7 +136,7 @@ function cases(): Case[] {
     // The heads only: an identity o_proj after an identity qkv_proj, so the op under test sees qkv as given.
     const qkv = xs[0] as tf.Tensor2D;
     const d = qkv.shape[1] / 3;
-    return tf.slice(attention(qkv, tf.eye(3 * d) as tf.Tensor2D, tf.eye(d) as tf.Tensor2D, { batch: 2, seq: 5, numHeads: 2 }, rope), [0, 0], [10, d]);
+    return tf.slice(attention(qkv, tf.eye(3 * d), tf.eye(d), { batch: 2, seq: 5, numHeads: 2 }, rope), [0, 0], [10, d]);
   };
   const table = ropeRef();
   return [

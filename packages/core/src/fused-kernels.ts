@@ -22,6 +22,6 @@ export function hasFusedKernel(name: FusedKernelName): boolean {
 
 /** Runs a fused kernel; always returns its outputs as an array. */
 export function runFusedKernel(name: FusedKernelName, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}): tf.Tensor[] {
-  const out = tf.engine().runKernel(name, inputs, attrs) as tf.Tensor | tf.Tensor[];
+  const out = tf.engine().runKernel<tf.Tensor | tf.Tensor[]>(name, inputs, attrs);
   return Array.isArray(out) ? out : [out];
 }
