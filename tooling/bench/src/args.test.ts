@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { parseArgs } from "./args.js";
 
 describe("parseArgs", () => {
-  it("defaults: wasm, all five configurations, median of 3 after 1 warm-up", () => {
+  it("defaults: wasm, all seven configurations, median of 3 after 1 warm-up", () => {
     const a = parseArgs([]);
     expect(a.backend).toBe("wasm");
-    expect(a.configs).toEqual(["trm-mlp-sudoku", "trm-att-sudoku", "trm-tiny", "hrm-sudoku", "hrm-tiny"]);
+    expect(a.configs).toEqual(["trm-mlp-sudoku", "trm-att-sudoku", "trm-tiny", "hrm-sudoku", "hrm-tiny", "tiny-trm-sudoku4", "tiny-hrm-sudoku4"]);
     expect([a.runs, a.warmup, a.evalSteps]).toEqual([3, 1, 16]);
     expect(a.native).toBe(false);
   });
