@@ -1,13 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
-  buildMazeDataset,
-  buildSudokuDataset,
   datasetExamples,
-  generateMaze,
-  generateSudoku,
-  unseenPuzzles,
-  type BuiltDataset,
+  generateDataset,
   getTask,
   readDataset,
   validateSplits,
@@ -50,33 +45,14 @@ export function readCompareData(dir: string, task: string): CompareData {
   };
 }
 
-/**
- * Generates a scenario's dataset under `dir`, deterministic per seed: training originals augmented as the official
- * builder, and test puzzles whose question is not among the training questions.
- */
+/** Generates a scenario's dataset under `dir` (deterministic per seed; test puzzles are never training questions). */
 export function generateScenarioData(scenario: Scenario, dir: string, seed: number): CompareData {
-  const d = scenario.data;
-  // Extra test candidates, so enough stay after dropping training questions and repeats.
-  const candidates = scenario.test * 3;
-  const options = { augmentations: scenario.augmentations, seed };
-  let built: BuiltDataset;
-  let detail: string;
-  if (d.task === "sudoku") {
-    const train = generateSudoku({ size: d.size, count: scenario.train, seed, minClues: d.minClues });
-    const test = unseenPuzzles(train, generateSudoku({ size: d.size, count: candidates, seed: seed + 7919, minClues: d.minClues }), scenario.test);
-    built = buildSudokuDataset({ train, test, ...options });
-    detail = `Sudoku ${d.size}x${d.size}, ${(train.reduce((s, p) => s + p.clues, 0) / train.length).toFixed(1)} givens on average`;
-  } else {
-    const train = generateMaze({ side: d.side, count: scenario.train, seed, minPath: d.minPath });
-    const test = unseenPuzzles(train, generateMaze({ side: d.side, count: candidates, seed: seed + 7919, minPath: d.minPath }), scenario.test);
-    built = buildMazeDataset({ train, test, ...options });
-    detail = `mazes ${d.side}x${d.side}, shortest path ${(train.reduce((s, p) => s + p.pathLength, 0) / train.length).toFixed(1)} steps on average`;
-  }
+  const { built, summary } = generateDataset({ puzzles: scenario.data, train: scenario.train, augmentations: scenario.augmentations, test: scenario.test }, seed);
   writeBuiltDataset(dir, built);
   return {
-    task: d.task,
+    task: scenario.data.task,
     description:
-      `generated ${detail}: ${scenario.train} training puzzles × up to ${1 + scenario.augmentations} (original + ${scenario.augmentations} symmetric variants), ` +
+      `generated ${summary}: ${scenario.train} training puzzles × up to ${1 + scenario.augmentations} (original + ${scenario.augmentations} symmetric variants), ` +
       `${scenario.test} unseen test puzzles`,
     train: built.train,
     test: built.test,

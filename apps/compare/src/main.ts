@@ -2,14 +2,22 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { useBackend } from "@trm/core";
-import { writeFileAtomic, writeReport } from "@trm/eval";
-import type { ModelRegistry } from "@trm/train";
+import {
+  buildComparisonReport,
+  buildComparisonResults,
+  evaluateModel,
+  formatComparisonTable,
+  writeFileAtomic,
+  writeReport,
+  type ComparisonContext,
+  type EvaluationResult,
+  type ModelSeries,
+} from "@trm/eval";
+import { trainAndEvaluate, type ModelRegistry, type TrainedRun } from "@trm/train";
 import { ArgsError, describeBudget, parseArgs, type CompareArgs } from "./args.js";
-import { buildReportInput, buildResults, formatTable, type CompareContext } from "./compare-report.js";
 import { generateScenarioData, readCompareData, type CompareData } from "./dataset.js";
 import { DEFAULT_PAIRING, DEFAULT_SCENARIO, lookup, PAIRINGS, SCENARIO_SETS, SCENARIOS } from "./scenarios.js";
 import { progressDisplay, type ProgressStream } from "./progress.js";
-import { runModel, type ModelRun } from "./run-model.js";
 
 const table = (rows: readonly (readonly [string, string])[]): string => {
   const w = Math.max(...rows.map(([k]) => k.length));
@@ -74,7 +82,7 @@ async function run(args: CompareArgs, argv: readonly string[], deps: CompareDepe
   stream.write(`budget: ${describeBudget(budget)}; seeds ${seeds.join(", ")}\n`);
 
   const registry = deps.registry ?? (await import("./models.js")).MODEL_REGISTRY;
-  const series = models.map((m) => ({ label: m.label, runs: [] as ModelRun[] }));
+  const series = models.map((m) => ({ label: m.label, runs: [] as TrainedRun<EvaluationResult>[] }));
   let data: CompareData | null = fixedData;
   for (const seed of seeds) {
     if (fixedData === null) {
@@ -86,17 +94,18 @@ async function run(args: CompareArgs, argv: readonly string[], deps: CompareDepe
     for (const [i, m] of models.entries()) {
       const tag = `${m.label} seed ${seed}`;
       const progress = progressDisplay(tag, budget, stream);
-      const r = await runModel({
+      const r = await trainAndEvaluate({
         label: m.label,
         preset: m.preset,
         registry,
-        data,
-        budget,
+        train: data.train,
+        test: data.test,
+        budget: budget.kind === "seconds" ? { maxSeconds: budget.seconds } : { maxSamples: budget.samples },
         seed,
         sets: [...scenario.sets, ...m.sets, ...args.sets],
         runDir: join(args.out, m.label.toLowerCase(), `seed-${seed}`),
         testLimit: args.testLimit,
-        snapshotRows: 64,
+        evaluate: (model, batches, onBatch) => evaluateModel(model, batches, { snapshotRows: 64, onBatch }),
         onEvent: (e) => progress.onFit(e),
         onEvalProgress: (done, total) => progress.onEval(done, total),
       });
@@ -108,7 +117,7 @@ async function run(args: CompareArgs, argv: readonly string[], deps: CompareDepe
   }
   if (data === null) throw new Error("no data");
 
-  const ctx: CompareContext = {
+  const ctx: ComparisonContext = {
     task: data.task,
     dataDescription: fixedData === null ? `${scenario.name}: ${data.description}` : data.description,
     budgetDescription: describeBudget(budget),
@@ -121,12 +130,13 @@ async function run(args: CompareArgs, argv: readonly string[], deps: CompareDepe
     backend: backend.name,
     command: ["trm-compare", ...argv].join(" "),
   };
-  const written = await writeReport(args.out, buildReportInput(series, ctx));
+  const compared: ModelSeries[] = series;
+  const written = await writeReport(args.out, buildComparisonReport(compared, ctx));
   const resultsPath = join(args.out, "results.json");
-  writeFileAtomic(resultsPath, `${JSON.stringify(buildResults(series, ctx), null, 2)}\n`);
+  writeFileAtomic(resultsPath, `${JSON.stringify(buildComparisonResults(compared, ctx), null, 2)}\n`);
   const params = series.map((m) => `${m.label} ${m.runs[0]?.params ?? 0}`).join(", ");
   process.stdout.write(
-    `\n${formatTable(series)}\n\ntrainable parameters: ${params}${pairing.caveat === null ? "" : `\nnote: ${pairing.caveat}`}\n\nreport:  ${written.html}\nresults: ${resultsPath}\n`,
+    `\n${formatComparisonTable(compared)}\n\ntrainable parameters: ${params}${pairing.caveat === null ? "" : `\nnote: ${pairing.caveat}`}\n\nreport:  ${written.html}\nresults: ${resultsPath}\n`,
   );
   return 0;
 }

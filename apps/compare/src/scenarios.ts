@@ -1,3 +1,4 @@
+import type { GeneratedPuzzles } from "@trm/data";
 import type { Budget } from "./args.js";
 
 /** One side of a pairing: a training preset plus overrides that apply to this model only. */
@@ -17,10 +18,8 @@ export interface Pairing {
   readonly models: readonly [PairedModel, PairedModel];
 }
 
-/** Generated data of a scenario: which generator, how many puzzles, how hard. */
-export type ScenarioData =
-  | { readonly task: "sudoku"; readonly size: 4 | 6 | 9; readonly minClues: number }
-  | { readonly task: "maze"; readonly side: number; readonly minPath: number };
+/** Generated data of a scenario: which generator, how hard. */
+export type ScenarioData = GeneratedPuzzles;
 
 /** A puzzle family with the budget at which a comparison on it takes minutes on a 2-core CPU. */
 export interface Scenario {

@@ -121,3 +121,4 @@ export { TrainSampler, type TrainSamplerOptions, type TrainSamplerState } from "
 export { evalBatches, type EvalBatch } from "./eval-batches.js";
 export { MAX_GENERATED_PUZZLES, integerParams, parseGenerateSpec } from "./generate-spec.js";
 export { unseenPuzzles } from "./held-out.js";
+export { generateDataset, type GeneratedDataset, type GeneratedDatasetSpec, type GeneratedPuzzles } from "./generated-dataset.js";

@@ -7,3 +7,4 @@ export * from "./report/puzzle-svg.js";
 export * from "./report/charts.js";
 export * from "./report/report-html.js";
 export * from "./report/seed-stats.js";
+export * from "./report/compare-report.js";

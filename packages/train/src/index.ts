@@ -37,3 +37,11 @@ export type { FitBudget, FitStatus } from "./stop.js";
 export type { MemoryStats, StepRecord } from "./run-files.js";
 export { evalEverySteps, fit, RUN_KIND, totalStepsFor, type BatchSampler, type FitEvent, type FitOptions, type FitResult, type SamplerFactory } from "./fit.js";
 export { createProgressReporter, type ProgressOptions } from "./progress.js";
+export {
+  trainAndEvaluate,
+  type FinalEvaluation,
+  type TestPoint,
+  type TrainAndEvaluateOptions,
+  type TrainedRun,
+  type TrainPoint,
+} from "./train-and-evaluate.js";

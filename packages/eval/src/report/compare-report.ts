@@ -1,30 +1,63 @@
 import { boardPicture, getTask, type Task } from "@trm/data";
+import type { EvaluationResult } from "../evaluate-model.js";
+import type { SeriesPoint } from "./charts.js";
+import type { PuzzleView } from "./puzzle-svg.js";
 import {
   formatBytes,
   formatCount,
   formatSeconds,
-  formatSpread,
-  spreadOf,
   type LearningCurve,
   type ModelSummary,
   type PuzzleExample,
-  type PuzzleView,
   type ReportInput,
   type ReportModel,
-  type SeriesPoint,
   type SetupTable,
-  type Spread,
-} from "@trm/eval";
-import type { ModelRun } from "./run-model.js";
+} from "./report-html.js";
+import { formatSpread, spreadOf, type Spread } from "./seed-stats.js";
+
+// The comparison of two models over several seeds (trm-compare): summaries with spread, the setup table, curves
+// without smoothing, and puzzle pictures drawn by the task.
+
+/** What the comparison needs of one trained and evaluated model (`trainAndEvaluate` of @trm/train returns it). */
+export interface ComparedRun {
+  readonly label: string;
+  readonly preset: string;
+  readonly seed: number;
+  readonly params: number;
+  /** The model's resolved architecture in official field names. */
+  readonly modelConfig: Readonly<Record<string, unknown>>;
+  readonly config: {
+    readonly optimizer: string;
+    readonly lr: number;
+    readonly lr_warmup_steps: number;
+    readonly weight_decay: number;
+    readonly global_batch_size: number;
+    readonly ema: boolean;
+    readonly ema_rate: number;
+    readonly eval_max_examples?: number | undefined;
+  };
+  readonly fit: { readonly status: string; readonly message: string; readonly step: number; readonly samples: number; readonly elapsedSeconds: number };
+  readonly samplesPerSecond: number;
+  readonly peakTensorBytes: number;
+  readonly peakRssBytes: number;
+  /** Every optimiser step. */
+  readonly train: readonly { readonly samples: number; readonly loss: number; readonly exactAccuracy: number }[];
+  /** Periodic test evaluations during training. */
+  readonly tests: readonly { readonly samples: number; readonly exactAccuracy: number }[];
+  /** The final evaluation (all test puzzles, or the limit asked for). */
+  readonly evaluation: EvaluationResult;
+  readonly evalSeconds: number;
+  readonly weights: string;
+}
 
 /** One model of the comparison over every seed run (same order of seeds for both models). */
 export interface ModelSeries {
   readonly label: string;
-  readonly runs: readonly ModelRun[];
+  readonly runs: readonly ComparedRun[];
 }
 
 /** The numbers of the comparison table for one run. */
-export function summarize(run: ModelRun): ModelSummary {
+export function summarizeRun(run: ComparedRun): ModelSummary {
   const e = run.evaluation;
   return {
     params: run.params,
@@ -43,7 +76,7 @@ const SPREAD_METRICS = ["exactAccuracy", "tokenAccuracy", "exactAtStep1", "exact
 
 /** Means over the seeds, with the spread of every metric that varies between seeds. */
 export function summarizeSeries(m: ModelSeries): ModelSummary {
-  const per = m.runs.map(summarize);
+  const per = m.runs.map(summarizeRun);
   const first = per[0];
   if (first === undefined) throw new Error(`${m.label}: no runs to summarise`);
   const spread: Partial<Record<(typeof SPREAD_METRICS)[number], Spread>> = {};
@@ -66,7 +99,7 @@ export function summarizeSeries(m: ModelSeries): ModelSummary {
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** The comparison as a plain-text table for the terminal: means, with the range over seeds. */
-export function formatTable(series: readonly ModelSeries[]): string {
+export function formatComparisonTable(series: readonly ModelSeries[]): string {
   const s = series.map(summarizeSeries);
   const seeds = series[0]?.runs.length ?? 0;
   const cell = (x: ModelSummary, k: (typeof SPREAD_METRICS)[number], f: (v: number) => string): string => {
@@ -95,8 +128,8 @@ export function formatTable(series: readonly ModelSeries[]): string {
   return [line(header), sep, ...rows.slice(1).map(line)].join("\n");
 }
 
-/** Whether a row of the first run's kept snapshot `snap` is fully right. */
-function exactAt(run: ModelRun, snapIndex: number, row: number): boolean {
+/** Whether `row` of the run's kept rows is fully right at snapshot `snapIndex`. */
+function exactAt(run: ComparedRun, snapIndex: number, row: number): boolean {
   const k = run.evaluation.kept;
   const snap = k.snapshots[snapIndex];
   const L = run.evaluation.seqLen;
@@ -112,10 +145,10 @@ function exactAt(run: ModelRun, snapIndex: number, row: number): boolean {
  * Picks test puzzles worth looking at: first those where the models' final answers differ in correctness, then ones
  * some model gets wrong at step 1 and right at the end (so refinement shows), then the rest, up to `count`.
  */
-function pickExamples(runs: readonly ModelRun[], count: number): number[] {
+function pickExamples(runs: readonly ComparedRun[], count: number): number[] {
   const kept = Math.min(...runs.map((r) => r.evaluation.kept.rows));
   if (!Number.isFinite(kept) || kept <= 0) return [];
-  const last = (r: ModelRun) => r.evaluation.kept.snapshots.length - 1;
+  const last = (r: ComparedRun) => r.evaluation.kept.snapshots.length - 1;
   const score = (row: number): number => {
     const finals = runs.map((r) => exactAt(r, last(r), row));
     const differ = finals.some((f) => f !== finals[0]);
@@ -128,7 +161,7 @@ function pickExamples(runs: readonly ModelRun[], count: number): number[] {
 }
 
 /** Puzzle pictures of the first seed's runs, drawn by the task's own `picture` (any registered task has one). */
-export function examples(task: Pick<Task, "picture">, runs: readonly ModelRun[], count: number): PuzzleExample[] {
+export function comparisonExamples(task: Pick<Task, "picture">, runs: readonly ComparedRun[], count: number): PuzzleExample[] {
   const first = runs[0];
   if (first === undefined) return [];
   const L = first.evaluation.seqLen;
@@ -154,7 +187,7 @@ function band(model: string, x: number, values: readonly number[]): SeriesPoint 
 }
 
 /** Per x, the values of every seed that has a point there, as a mean line with a min..max band. No smoothing. */
-function acrossSeeds<T>(label: string, runs: readonly ModelRun[], points: (r: ModelRun) => readonly T[], x: (p: T) => number, y: (p: T) => number): SeriesPoint[] {
+function acrossSeeds<T>(label: string, runs: readonly ComparedRun[], points: (r: ComparedRun) => readonly T[], x: (p: T) => number, y: (p: T) => number): SeriesPoint[] {
   const byX = new Map<number, number[]>();
   for (const r of runs) {
     for (const p of points(r)) {
@@ -174,10 +207,10 @@ function mixer(c: Readonly<Record<string, unknown>>): string {
 }
 
 /** The two models' settings side by side, from the resolved configs, plus what both share. */
-export function setupTable(series: readonly ModelSeries[], ctx: CompareContext): SetupTable {
+export function setupTable(series: readonly ModelSeries[], ctx: ComparisonContext): SetupTable {
   const first = series.map((m) => m.runs[0]);
-  const col = (f: (r: ModelRun) => string): string[] => first.map((r) => (r === undefined ? "" : f(r)));
-  const a = (r: ModelRun) => r.modelConfig;
+  const col = (f: (r: ComparedRun) => string): string[] => first.map((r) => (r === undefined ? "" : f(r)));
+  const a = (r: ComparedRun) => r.modelConfig;
   const rows: { name: string; values: string[] }[] = [
     { name: "model", values: col((r) => (a(r).model === "hrm" ? "HRM (hierarchy: f_L fast, f_H slow)" : "TRM (one network, recursion)")) },
     { name: "preset", values: col((r) => r.preset) },
@@ -219,7 +252,7 @@ export function setupTable(series: readonly ModelSeries[], ctx: CompareContext):
   return { rows, notes };
 }
 
-export interface CompareContext {
+export interface ComparisonContext {
   readonly task: string;
   readonly dataDescription: string;
   readonly budgetDescription: string;
@@ -235,7 +268,7 @@ export interface CompareContext {
 }
 
 /** The report's input from every seed's runs. */
-export function buildReportInput(series: readonly ModelSeries[], ctx: CompareContext, task: Pick<Task, "picture"> = getTask(ctx.task)): ReportInput {
+export function buildComparisonReport(series: readonly ModelSeries[], ctx: ComparisonContext, task: Pick<Task, "picture"> = getTask(ctx.task)): ReportInput {
   const models: ReportModel[] = series.map((m) => {
     const runs = m.runs;
     const steps = Math.max(...runs.map((r) => r.evaluation.curve.length));
@@ -314,7 +347,7 @@ export function buildReportInput(series: readonly ModelSeries[], ctx: CompareCon
     setup: setupTable(series, ctx),
     models,
     learningCurves,
-    examples: examples(task, series.map((m) => m.runs[0]).filter((r): r is ModelRun => r !== undefined), 3),
+    examples: comparisonExamples(task, series.map((m) => m.runs[0]).filter((r): r is ComparedRun => r !== undefined), 3),
     settings: [
       ["scenario", ctx.scenario],
       ["pairing", ctx.pairing],
@@ -335,7 +368,7 @@ export function buildReportInput(series: readonly ModelSeries[], ctx: CompareCon
 }
 
 /** `results.json`: the numbers of the report, machine-readable, per model and per seed. */
-export function buildResults(series: readonly ModelSeries[], ctx: CompareContext): unknown {
+export function buildComparisonResults(series: readonly ModelSeries[], ctx: ComparisonContext): unknown {
   return {
     scenario: ctx.scenario,
     pairing: ctx.pairing,
@@ -357,7 +390,7 @@ export function buildResults(series: readonly ModelSeries[], ctx: CompareContext
         exactAccuracy: s.spread?.exactAccuracy === undefined ? null : formatSpread(s.spread.exactAccuracy, pct),
         seeds: m.runs.map((r) => ({
           seed: r.seed,
-          ...summarize(r),
+          ...summarizeRun(r),
           testRows: r.evaluation.rows,
           weights: r.weights,
           perStep: r.evaluation.curve,
