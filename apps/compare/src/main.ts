@@ -7,6 +7,7 @@ import {
   buildComparisonResults,
   evaluateModel,
   formatComparisonTable,
+  summaryEvaluator,
   writeFileAtomic,
   writeReport,
   type ComparisonContext,
@@ -106,6 +107,7 @@ async function run(args: CompareArgs, argv: readonly string[], deps: CompareDepe
         runDir: join(args.out, m.label.toLowerCase(), `seed-${seed}`),
         testLimit: args.testLimit,
         evaluate: (model, batches, onBatch) => evaluateModel(model, batches, { snapshotRows: 64, onBatch }),
+        periodicEvaluator: summaryEvaluator,
         onEvent: (e) => progress.onFit(e),
         onEvalProgress: (done, total) => progress.onEval(done, total),
       });

@@ -11,7 +11,7 @@ import {
   type TaskItem,
 } from "@trm/data";
 import { parseFlags } from "./flags.js";
-import type { Command } from "./main.js";
+import type { Command } from "./command.js";
 
 const HELP = `trm-train build-data: build a dataset in the official layout (train/ test/ dataset.json, all__*.npy, identifiers.json)
 

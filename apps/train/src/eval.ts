@@ -1,20 +1,11 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { BACKEND_NAMES, loadSafetensors, useBackend, writeFileAtomic, type BackendRequest } from "@trm/core";
-import { evalBatches, getTask, gridToRows, readDataset, type Grid } from "@trm/data";
-import {
-  createModel,
-  evaluate,
-  latestCheckpoint,
-  readRunIdentity,
-  limitRows,
-  loadEvalWeights,
-  parseTrainConfig,
-  readConfigFile,
-  type EvalSummary,
-} from "@trm/train";
+import { evalBatches, getTask, gridToRows, limitRows, readArcTestPuzzles, readDataset, readIdentifiers, type Grid, type Task } from "@trm/data";
+import { arcEvaluation, evalSummary, evaluateModel, scoreRows, type ArcEvaluation, type EvalSummary, type EvaluationResult } from "@trm/eval";
+import { createModel, evalBatchSize, latestCheckpoint, loadEvalWeights, parseTrainConfig, readConfigFile, readRunIdentity } from "@trm/train";
 import { parseFlags, positiveIntFlag, UsageError } from "./flags.js";
-import { commandWithErrors, type Command } from "./main.js";
+import { commandWithErrors, type Command } from "./command.js";
 import { MODELS } from "./models.js";
 
 const HELP = `trm-train eval: evaluate a trained model on the test split
@@ -31,11 +22,17 @@ Options:
   --steps N             supervision steps (default: the model's halt_max_steps; 16 for the official models)
   --max-examples N      evaluate on the first N test examples only
   --batch-size N        rows per batch (default: the config's eval_batch_size or micro/global batch)
-  --out <file.json>     write the summary (accuracy per step, halting) as JSON
+  --out <file.json>     write the summary (accuracy per step, halting; ARC: pass@k) as JSON
   --predictions <file>  write one JSON line per example: index, puzzle id, exact, the decoded question,
                         prediction and answer (boards of the run's task), and the predicted tokens
+  --submission <file>   ARC data only: where to write the Kaggle submission (default: submission.json in the run
+                        directory, or beside --weights)
   --backend <b>         TensorFlow.js backend: auto, webgpu, wasm, cpu, tensorflow, tensorflow-gpu (default auto)
   --webgpu-flag k=v     a Dawn option for --backend webgpu in Node (repeatable), e.g. backend=vulkan, adapter=<name>
+
+Token accuracy is the official one: per example, the share of its labelled tokens predicted right, averaged over
+examples. On ARC data (a dataset with test_puzzles.json) the answers of all augmented variants are voted per task,
+pass@1 / pass@2 are reported and the submission file is written.
 `;
 
 /** A decoded board as JSON: a grid as its rows of values, anything else as the task returns it. */
@@ -44,8 +41,9 @@ function boardJson(board: unknown): unknown {
   return typeof g === "object" && g !== null && typeof g.rows === "number" && typeof g.cols === "number" && g.cells instanceof Uint8Array ? gridToRows(g as Grid) : board;
 }
 
-function printSummary(s: EvalSummary, weights: string, copy: string): void {
-  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+function printSummary(s: EvalSummary, weights: string, copy: string, arc: ArcEvaluation | null): void {
   const lines = [
     `weights: ${weights} (${copy === "ema" ? "EMA copy" : "trained values"})`,
     `rows: ${s.rows}`,
@@ -56,7 +54,41 @@ function printSummary(s: EvalSummary, weights: string, copy: string): void {
     "accuracy after each supervision step (step: exact / token):",
     ...s.per_step.map((p) => `  ${String(p.step).padStart(2)}: ${pct(p.exact_accuracy)} / ${pct(p.accuracy)}`),
   ];
+  if (arc) {
+    const at = (k: number) => pct(arc.score.passAtK[k] ?? 0);
+    lines.push(`ARC (voted over augmentations, ${arc.score.tasks.length} tasks): pass@1 ${at(1)}, pass@2 ${at(2)}, mean task score ${pct(arc.score.meanTaskScore)}`);
+  }
   process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/**
+ * One JSON line per evaluated example: its index, puzzle id, exactness after the last step, the decoded question,
+ * prediction and answer (when the run names its task) and the predicted tokens.
+ */
+function predictionLines(r: EvaluationResult, task: Task | null): string {
+  const L = r.seqLen;
+  const last = r.kept.snapshots.find((s) => s.step === r.steps)?.tokens ?? new Int32Array(0);
+  const { exact } = scoreRows(last, r.kept.labels, L);
+  const lines: string[] = [];
+  for (let row = 0; row < r.kept.rows; row++) {
+    const tokens = last.subarray(row * L, (row + 1) * L);
+    const line: Record<string, unknown> = { index: row, puzzle_identifier: r.kept.puzzleIdentifiers[row], exact: exact[row] === 1 };
+    if (task) {
+      // Decoded boards (the ignore label -100 reads as PAD in the answer).
+      const answer = Array.from(r.kept.labels.subarray(row * L, (row + 1) * L), (v) => (v < 0 ? 0 : v));
+      line.question = boardJson(task.decode(r.kept.inputs.subarray(row * L, (row + 1) * L)));
+      line.prediction = boardJson(task.decode(tokens));
+      line.answer = boardJson(task.decode(answer));
+    }
+    line.prediction_tokens = Array.from(tokens);
+    lines.push(`${JSON.stringify(line)}\n`);
+  }
+  return lines.join("");
+}
+
+async function writeOutput(file: string, text: string): Promise<void> {
+  await mkdir(dirname(resolve(file)), { recursive: true });
+  await writeFileAtomic(resolve(file), text);
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -70,6 +102,7 @@ async function run(argv: string[]): Promise<number> {
       "batch-size": { type: "string" },
       out: { type: "string" },
       predictions: { type: "string" },
+      submission: { type: "string" },
       backend: { type: "string" },
       "webgpu-flag": { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
@@ -109,6 +142,7 @@ async function run(argv: string[]): Promise<number> {
   const test = readDataset(dataDir, "test");
   const meta = test.metadata;
   const model = createModel(MODELS, config.arch, { vocab_size: meta.vocab_size, seq_len: meta.seq_len, num_puzzle_identifiers: meta.num_puzzle_identifiers }, config.seed);
+  const arcTasks = readArcTestPuzzles(dataDir);
   try {
     const tensors = await loadSafetensors(weightsPath);
     let copy: "ema" | "raw";
@@ -117,38 +151,26 @@ async function run(argv: string[]): Promise<number> {
     } finally {
       for (const t of tensors.values()) t.dispose();
     }
-    const batchSize = batchFlag ?? config.eval_batch_size ?? config.micro_batch_size ?? config.global_batch_size;
-    const predictions: string[] = [];
-    let row = 0;
-    const summary = await evaluate(model, limitRows(evalBatches(test, batchSize), maxRows), {
+    const batchSize = batchFlag ?? evalBatchSize(config);
+    // Answers are kept (for the last step only) when they are written or voted on.
+    const keep = values.predictions !== undefined || arcTasks !== null;
+    const result = await evaluateModel(model, limitRows(evalBatches(test, batchSize), maxRows), {
       steps,
-      onPredictions: values.predictions
-        ? (batch, preds, exact, valid) => {
-            const L = batch.seqLen;
-            for (let b = 0; b < valid; b++) {
-              const tokens = preds.subarray(b * L, (b + 1) * L);
-              const line: Record<string, unknown> = { index: row++, puzzle_identifier: batch.puzzleIdentifiers[b], exact: exact[b] === 1 };
-              if (task) {
-                // Decoded boards (the ignore label -100 reads as PAD in the answer).
-                const answer = Array.from(batch.labels.subarray(b * L, (b + 1) * L), (v) => (v < 0 ? 0 : v));
-                line.question = boardJson(task.decode(batch.inputs.subarray(b * L, (b + 1) * L)));
-                line.prediction = boardJson(task.decode(tokens));
-                line.answer = boardJson(task.decode(answer));
-              }
-              line.prediction_tokens = Array.from(tokens);
-              predictions.push(JSON.stringify(line));
-            }
-          }
-        : undefined,
+      snapshotSteps: [],
+      snapshotRows: keep ? undefined : 0,
     });
-    printSummary(summary, weightsPath, copy);
+    const summary = evalSummary(result);
+    const arc = arcTasks === null ? null : arcEvaluation(result, readIdentifiers(dataDir), arcTasks);
+    printSummary(summary, weightsPath, copy, arc);
     if (values.out) {
-      await mkdir(dirname(resolve(values.out)), { recursive: true });
-      await writeFileAtomic(resolve(values.out), `${JSON.stringify({ weights: weightsPath, weights_copy: copy, data: dataDir, ...summary }, null, 2)}\n`);
+      const arcOut = arc && { pass_at_k: arc.score.passAtK, mean_task_score: arc.score.meanTaskScore, tasks: arc.score.tasks.length };
+      await writeOutput(values.out, `${JSON.stringify({ weights: weightsPath, weights_copy: copy, data: dataDir, ...summary, ...(arcOut && { arc: arcOut }) }, null, 2)}\n`);
     }
-    if (values.predictions) {
-      await mkdir(dirname(resolve(values.predictions)), { recursive: true });
-      await writeFileAtomic(resolve(values.predictions), predictions.map((l) => `${l}\n`).join(""));
+    if (values.predictions) await writeOutput(values.predictions, predictionLines(result, task));
+    if (arc) {
+      const file = values.submission ?? join(values.run ?? dirname(weightsPath), "submission.json");
+      await writeOutput(file, `${JSON.stringify(arc.submission)}\n`);
+      process.stdout.write(`submission: ${resolve(file)}\n`);
     }
     return 0;
   } finally {

@@ -2,8 +2,9 @@ import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { useBackend } from "@trm/core";
-import { evalBatches, readDataset } from "@trm/data";
-import { createModel, evaluate, limitRows, PRESETS, parseTrainConfig } from "@trm/train";
+import { evalBatches, limitRows, readDataset } from "@trm/data";
+import { evalSummary, evaluateModel } from "@trm/eval";
+import { createModel, PRESETS, parseTrainConfig } from "@trm/train";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "./main.js";
 import { MODELS } from "./models.js";
@@ -47,7 +48,7 @@ describe("trm-train fit + eval (end to end)", () => {
     const test = readDataset(data, "test");
     const m = test.metadata;
     const untrained = createModel(MODELS, config.arch, { vocab_size: m.vocab_size, seq_len: m.seq_len, num_puzzle_identifiers: m.num_puzzle_identifiers }, config.seed);
-    const before = await evaluate(untrained, limitRows(evalBatches(test, 64), TEST_ROWS));
+    const before = evalSummary(await evaluateModel(untrained, limitRows(evalBatches(test, 64), TEST_ROWS)));
     untrained.dispose();
 
     const io = capture();

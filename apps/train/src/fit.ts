@@ -1,12 +1,13 @@
 import { resolve } from "node:path";
 import { BACKEND_NAMES, useBackend, type BackendRequest } from "@trm/core";
-import { evalBatches, getTask, readDataset, TrainSampler, validateSplits, type TrainSamplerState } from "@trm/data";
+import { evalBatches, getTask, limitRows, readDataset, TrainSampler, validateSplits, type TrainSamplerState } from "@trm/data";
+import { summaryEvaluator } from "@trm/eval";
 import {
   createModel,
   createProgressReporter,
+  evalBatchSize,
   evalEverySteps,
   fit,
-  limitRows,
   PRESETS,
   readConfigFile,
   resolveTrainConfig,
@@ -14,7 +15,7 @@ import {
   type FitEvent,
 } from "@trm/train";
 import { parseFlags, positiveIntFlag, positiveNumberFlag, UsageError } from "./flags.js";
-import { commandWithErrors, type Command } from "./main.js";
+import { commandWithErrors, type Command } from "./command.js";
 import { MODELS } from "./models.js";
 
 const HELP = `trm-train fit: train TRM or HRM with the official procedure
@@ -98,7 +99,6 @@ async function run(argv: string[]): Promise<number> {
   const model = createModel(MODELS, config.arch, { vocab_size: meta.vocab_size, seq_len: meta.seq_len, num_puzzle_identifiers: meta.num_puzzle_identifiers }, config.seed);
   const totalSteps = totalStepsFor(config, meta);
   const stepsPerEpoch = (meta.total_groups * meta.mean_puzzle_examples) / config.global_batch_size;
-  const evalBatchSize = config.eval_batch_size ?? config.micro_batch_size ?? config.global_batch_size;
 
   const controller = new AbortController();
   const onSigint = () => {
@@ -125,7 +125,7 @@ async function run(argv: string[]): Promise<number> {
       totalSteps,
       stepsPerEpoch,
       createSampler: (o, state) => (state === undefined ? new TrainSampler(train, o) : TrainSampler.restore(train, o, state as TrainSamplerState)),
-      evalBatches: () => limitRows(evalBatches(test, evalBatchSize), config.eval_max_examples),
+      evaluate: summaryEvaluator(model, () => limitRows(evalBatches(test, evalBatchSize(config)), config.eval_max_examples), controller.signal),
       runDir,
       resume: values.resume ?? false,
       overwrite: values.overwrite ?? false,

@@ -1,5 +1,6 @@
 // trm-train: a thin command line over @trm/data, @trm/train and @trm/eval. Each sub-command lives in its own file.
 import { readFileSync } from "node:fs";
+import type { Command } from "./command.js";
 import { nearest } from "./flags.js";
 
 export const USAGE = `trm-train: build datasets, train TRM or HRM, evaluate checkpoints
@@ -11,25 +12,6 @@ Usage:
 
 Run \`trm-train <command> --help\` for the options of one command; \`trm-train --version\` prints the version.
 `;
-
-export interface Command {
-  /** Runs the command; resolves to the process exit code. */
-  run(argv: string[]): Promise<number>;
-}
-
-/** A command whose errors are printed as "trm-train <name>: <message>" and exit with code 2. */
-export function commandWithErrors(name: string, run: (argv: string[]) => Promise<number>): Command {
-  return {
-    async run(argv) {
-      try {
-        return await run(argv);
-      } catch (e) {
-        process.stderr.write(`trm-train ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
-        return 2;
-      }
-    },
-  };
-}
 
 /** Sub-commands, loaded lazily so `--help` stays fast. Each file exports `command: Command`. */
 const commands: Record<string, () => Promise<Command>> = {

@@ -93,6 +93,20 @@ export function loadArcTaskFile(file: string): ArcTask {
 }
 
 /**
+ * The held-out ARC tasks of a built dataset: `<dir>/test_puzzles.json` (`{task_id: {train, test}}`, as the official
+ * builder writes it), in file order. Null when the dataset has no such file (it was not built from ARC).
+ */
+export function readArcTestPuzzles(dir: string): ArcTask[] | null {
+  const file = join(dir, "test_puzzles.json");
+  if (!existsSync(file)) return null;
+  const raw = readJson(file);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new DataError({ file, field: "json", expected: "an object {task_id: {train, test}}", got: describe(raw) });
+  }
+  return Object.entries(raw).map(([id, task]) => parseArcTask(task, file, id, "test"));
+}
+
+/**
  * The combined Kaggle pair: `<prefix>_<subset>_challenges.json` (test pairs without outputs) plus the matching
  * `<prefix>_<subset>_solutions.json` (`{id: [grid per test input]}`), which must exist and cover every test input.
  */

@@ -1,12 +1,14 @@
 import { IGNORE_LABEL, copyExample, type Batch } from "./batch.js";
 import type { PuzzleDataset } from "./dataset.js";
 
-/** An evaluation batch: always `batchSize` rows; only the first `realSize` are examples, the rest padding. */
+/**
+ * A batch for evaluation: only the first `realSize` rows are examples, the rest padding (pad_id inputs, ignored
+ * labels, blank puzzle id); without `realSize` every row is real. {@link evalBatches} always sets both fields.
+ */
 export type EvalBatch = Batch & {
-  /** Rows that hold real examples (the rest: pad_id inputs, -100 labels, blank puzzle id). */
-  readonly realSize: number;
+  readonly realSize?: number;
   /** Index of the first example of this batch in the split. */
-  readonly offset: number;
+  readonly offset?: number;
 };
 
 /**
@@ -14,7 +16,7 @@ export type EvalBatch = Batch & {
  * loader does (inputs pad_id, labels -100, puzzle identifier blank_identifier_id). Each row carries its puzzle's
  * identifier.
  */
-export function* evalBatches(ds: PuzzleDataset, batchSize: number): Iterable<EvalBatch> {
+export function* evalBatches(ds: PuzzleDataset, batchSize: number): Generator<EvalBatch & { readonly realSize: number; readonly offset: number }> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`evalBatches: batchSize must be a positive integer, got ${batchSize}`);
   const L = ds.metadata.seq_len;
   const n = ds.inputs.length / L;
@@ -31,5 +33,19 @@ export function* evalBatches(ds: PuzzleDataset, batchSize: number): Iterable<Eva
       puzzleIdentifiers[row] = ds.puzzleIdentifiers[puzzle] ?? 0;
     }
     yield { size: batchSize, seqLen: L, inputs, labels, puzzleIdentifiers, realSize, offset };
+  }
+}
+
+/**
+ * The first `maxRows` real rows of a stream of evaluation batches (all of them when `maxRows` is undefined): the batch
+ * that crosses the limit gets a smaller `realSize`, so its remaining rows count as padding.
+ */
+export function* limitRows<T extends EvalBatch>(batches: Iterable<T>, maxRows: number | undefined): Generator<T & { readonly realSize: number }> {
+  let left = maxRows ?? Number.POSITIVE_INFINITY;
+  for (const batch of batches) {
+    if (left <= 0) return;
+    const valid = Math.min(batch.realSize ?? batch.size, batch.size, left);
+    left -= valid;
+    yield { ...batch, realSize: valid };
   }
 }

@@ -29,6 +29,7 @@ export {
   loadArcTaskFile,
   parseArcGrid,
   parseArcTask,
+  readArcTestPuzzles,
   type ArcPair,
   type ArcTask,
 } from "./arc.js";
@@ -118,7 +119,7 @@ export { mazeItems, mazeTask, buildMazeDataset, type MazeDatasetInput } from "./
 export { arcItems, arcPuzzleInverses, arcTask, buildArcDataset, type ArcDatasetInput, type ArcPuzzleInverse } from "./arc-task.js";
 export { IGNORE_LABEL, type Batch } from "./batch.js";
 export { TrainSampler, type TrainSamplerOptions, type TrainSamplerState } from "./sampler.js";
-export { evalBatches, type EvalBatch } from "./eval-batches.js";
+export { evalBatches, limitRows, type EvalBatch } from "./eval-batches.js";
 export { MAX_GENERATED_PUZZLES, integerParams, parseGenerateSpec } from "./generate-spec.js";
 export { unseenPuzzles } from "./held-out.js";
 export { generateDataset, type GeneratedDataset, type GeneratedDatasetSpec, type GeneratedPuzzles } from "./generated-dataset.js";

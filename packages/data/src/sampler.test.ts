@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DatasetBuilder } from "./build.js";
 import type { PuzzleDataset } from "./dataset.js";
-import { evalBatches } from "./eval-batches.js";
+import { evalBatches, limitRows } from "./eval-batches.js";
 import { TrainSampler } from "./sampler.js";
 
 /** G groups of P puzzles of E examples; example tokens encode (group, puzzle, example) so rows can be traced. */
@@ -83,5 +83,13 @@ describe("evalBatches", () => {
     expect(rows[0]).toBe("0,0,0");
     expect(rows[11]).toBe("2,1,1");
     expect(Array.from(batches[0]!.puzzleIdentifiers)).toEqual([1, 1, 2, 2, 3]);
+  });
+
+  it("limitRows keeps the first N real rows: the batch that crosses the limit gets a smaller realSize", () => {
+    const batches = [...evalBatches(fixture(3, 2, 2), 5)];
+    expect([...limitRows(batches, 7)].map((b) => b.realSize)).toEqual([5, 2]);
+    expect([...limitRows(batches, undefined)].map((b) => b.realSize)).toEqual([5, 5, 2]);
+    const plain = { ...batches[0]!, realSize: undefined };
+    expect([...limitRows([plain], 9)].map((b) => b.realSize)).toEqual([5]);
   });
 });

@@ -41,10 +41,6 @@ export function gridKey(g: ArcGrid): string {
   return `${g.rows}x${g.cols}:${Array.from(g.cells).join("")}`;
 }
 
-export function arcGridsEqual(a: ArcGrid, b: ArcGrid): boolean {
-  return gridKey(a) === gridKey(b);
-}
-
 /** Nested arrays (`grid[r][c]`), as in ARC JSON and the submission file. */
 export function arcGridToRows(g: ArcGrid): number[][] {
   return Array.from({ length: g.rows }, (_, r) =>

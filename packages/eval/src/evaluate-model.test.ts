@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { createTrm, useBackend } from "@trm/core";
 import type { Batch, Carry, RecursiveModel, StepResult } from "@trm/core";
+import { IGNORE_LABEL, type EvalBatch } from "@trm/data";
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateModel } from "./evaluate-model.js";
-import type { EvalBatch } from "./evaluate-model.js";
-import { exactAccuracy, IGNORE_LABEL_ID, scoreRows, tokenAccuracy } from "./metrics.js";
+import { exactAccuracy, scoreRows, tokenAccuracy } from "./metrics.js";
 
 const L = 4;
 const V = 6;
@@ -28,10 +28,10 @@ function fakeModel(haltMaxSteps: number): RecursiveModel {
       const s = steps[r] ?? 0;
       const k = rightCount(s, r);
       for (let i = 0; i < L; i++) {
-        const label = batch.labels[r * L + i] ?? IGNORE_LABEL_ID;
-        const target = label === IGNORE_LABEL_ID ? 0 : label;
+        const label = batch.labels[r * L + i] ?? IGNORE_LABEL;
+        const target = label === IGNORE_LABEL ? 0 : label;
         pred[r * L + i] = i < k ? target : (target + 1) % V;
-        if (label !== IGNORE_LABEL_ID) {
+        if (label !== IGNORE_LABEL) {
           labelCounts[r] = (labelCounts[r] ?? 0) + 1;
           if (i < k) correctCounts[r] = (correctCounts[r] ?? 0) + 1;
         }
@@ -85,7 +85,7 @@ function fakeModel(haltMaxSteps: number): RecursiveModel {
 
 function batchOf(rows: number, realSize: number, firstId: number): EvalBatch {
   const inputs = new Int32Array(rows * L);
-  const labels = new Int32Array(rows * L).fill(IGNORE_LABEL_ID);
+  const labels = new Int32Array(rows * L).fill(IGNORE_LABEL);
   const ids = new Int32Array(rows);
   for (let r = 0; r < realSize; r++) {
     ids[r] = firstId + r;

@@ -1,14 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { disposeCarry } from "@trm/core";
-import type { Batch, RecursiveModel, StepResult } from "@trm/core";
+import type { RecursiveModel, StepResult } from "@trm/core";
+import type { EvalBatch } from "@trm/data";
 import { exactAccuracy, haltingStats, tokenAccuracy } from "./metrics.js";
 import type { HaltingStats } from "./metrics.js";
-
-/**
- * A batch as the evaluator takes it: a model batch, optionally saying how many leading rows are real (the rest pad),
- * as `@trm/data`'s `evalBatches` marks them.
- */
-export type EvalBatch = Batch & { readonly realSize?: number };
 
 /** Supervision steps whose answers the report draws: the refinement pictures. */
 export const DEFAULT_SNAPSHOT_STEPS: readonly number[] = [1, 2, 4, 8, 16];
@@ -22,6 +17,8 @@ export interface EvaluateOptions {
   readonly snapshotRows?: number;
   /** Called after each batch with rows done so far. */
   readonly onBatch?: (rowsDone: number) => void;
+  /** Stops between batches when aborted; the result covers the batches done. */
+  readonly signal?: AbortSignal;
 }
 
 /** Argmax answers of the kept rows at one supervision step. */
@@ -42,7 +39,7 @@ export interface EvaluationResult {
   readonly rows: number;
   readonly steps: number;
   readonly seqLen: number;
-  /** Token accuracy of the answer after the last step. */
+  /** Token accuracy of the answer after the last step, as the official code reports it (see `tokenAccuracy`). */
   readonly tokenAccuracy: number;
   /** Exact accuracy of the answer after the last step (the number Sudoku and Maze report). */
   readonly exactAccuracy: number;
@@ -95,9 +92,9 @@ export async function evaluateModel(
   ].sort((a, b) => a - b);
   const rowLimit = options.snapshotRows ?? Number.POSITIVE_INFINITY;
 
-  // Per step: pooled counts. Per step and real row: q_halt and exactness (for halting stats).
-  const correct = new Array<number>(steps).fill(0);
-  const labelled = new Array<number>(steps).fill(0);
+  // Per step and real row: label counts and right labels (token accuracy), q_halt and exactness (halting stats).
+  const correctPerStep: number[][] = Array.from({ length: steps }, () => []);
+  const labelledPerStep: number[][] = Array.from({ length: steps }, () => []);
   const qPerStep: number[][] = Array.from({ length: steps }, () => []);
   // The model's own halting rule: q_halt > 0 (TRM), or q_halt > q_continue (HRM).
   const scorePerStep: number[][] = Array.from({ length: steps }, () => []);
@@ -112,6 +109,7 @@ export async function evaluateModel(
   let seqLen = 0;
 
   for await (const batch of batches) {
+    if (options.signal?.aborted) break;
     seqLen = batch.seqLen;
     const L = batch.seqLen;
     let carry = model.initialCarry(batch);
@@ -131,8 +129,8 @@ export async function evaluateModel(
           const qc = model.noActContinue ? null : await result.outputs.qContinue.data();
           for (let r = 0; r < batch.size; r++) {
             if (!mask[r]) continue;
-            correct[s - 1] = (correct[s - 1] ?? 0) + (result.correctCounts[r] ?? 0);
-            labelled[s - 1] = (labelled[s - 1] ?? 0) + (result.labelCounts[r] ?? 0);
+            correctPerStep[s - 1]?.push(result.correctCounts[r] ?? 0);
+            labelledPerStep[s - 1]?.push(result.labelCounts[r] ?? 0);
             qPerStep[s - 1]?.push(q[r] ?? 0);
             scorePerStep[s - 1]?.push((q[r] ?? 0) - (qc?.[r] ?? 0));
             exactPerStep[s - 1]?.push(result.exactCorrect[r] ?? 0);
@@ -183,7 +181,7 @@ export async function evaluateModel(
     curve.push({
       step: s + 1,
       exactAccuracy: exactAccuracy(exactPerStep[s] ?? []),
-      tokenAccuracy: tokenAccuracy([correct[s] ?? 0], [labelled[s] ?? 0]),
+      tokenAccuracy: tokenAccuracy(correctPerStep[s] ?? [], labelledPerStep[s] ?? []),
     });
   }
   const final = curve[steps - 1] ?? { exactAccuracy: 0, tokenAccuracy: 0 };
@@ -204,4 +202,44 @@ export async function evaluateModel(
       snapshots: snapshotSteps.map((step) => ({ step, tokens: concat(keptTokens.get(step) ?? []) })),
     },
   };
+}
+
+/**
+ * The summary `trm-train` logs (one `split: "test"` line of `metrics.jsonl`, `trm-train eval --out`), under the
+ * official metric names: `accuracy` is {@link EvaluationResult.tokenAccuracy}.
+ */
+export interface EvalSummary {
+  /** Real rows scored (padding and rows without labels excluded). */
+  readonly rows: number;
+  readonly accuracy: number;
+  readonly exact_accuracy: number;
+  /** Accuracy after each supervision step 1..steps. */
+  readonly per_step: readonly { readonly step: number; readonly accuracy: number; readonly exact_accuracy: number }[];
+  /** Mean step at which the model's halting rule first fires (the last step when it never does). */
+  readonly mean_halt_step: number;
+  /** Share of rows whose q_halt after the last step agrees with exactness. */
+  readonly q_halt_accuracy: number;
+}
+
+export function evalSummary(r: EvaluationResult): EvalSummary {
+  return {
+    rows: r.rows,
+    accuracy: r.tokenAccuracy,
+    exact_accuracy: r.exactAccuracy,
+    per_step: r.curve.map((p) => ({ step: p.step, accuracy: p.tokenAccuracy, exact_accuracy: p.exactAccuracy })),
+    mean_halt_step: r.halting.meanSteps,
+    q_halt_accuracy: r.halting.qHaltAccuracy,
+  };
+}
+
+/**
+ * An evaluation callback for `@trm/train`'s `fit`: {@link evaluateModel} over a fresh stream of `batches()` each call,
+ * keeping no answers, returned as an {@link EvalSummary}.
+ */
+export function summaryEvaluator(
+  model: RecursiveModel,
+  batches: () => Iterable<EvalBatch> | AsyncIterable<EvalBatch>,
+  signal?: AbortSignal,
+): () => Promise<EvalSummary> {
+  return async () => evalSummary(await evaluateModel(model, batches(), { snapshotSteps: [], snapshotRows: 0, signal }));
 }

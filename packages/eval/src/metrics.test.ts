@@ -1,15 +1,8 @@
+import { IGNORE_LABEL } from "@trm/data";
 import { describe, expect, it } from "vitest";
-import {
-  argmaxRows,
-  exactAccuracy,
-  haltingStats,
-  IGNORE_LABEL_ID,
-  scoreRows,
-  sigmoid,
-  tokenAccuracy,
-} from "./metrics.js";
+import { argmaxRows, exactAccuracy, haltingStats, scoreRows, sigmoid, tokenAccuracy } from "./metrics.js";
 
-const I = IGNORE_LABEL_ID;
+const I = IGNORE_LABEL;
 
 describe("argmaxRows", () => {
   it("picks the largest value per row, first index on ties", () => {
@@ -32,8 +25,8 @@ describe("scoreRows / tokenAccuracy / exactAccuracy", () => {
     expect(Array.from(s.correctCounts)).toEqual([4, 2, 0]);
     expect(Array.from(s.exact)).toEqual([1, 0, 0]);
   });
-  it("pools token accuracy over rows: 6 of 7", () => {
-    expect(tokenAccuracy(s.correctCounts, s.labelCounts)).toBeCloseTo(6 / 7, 12);
+  it("token accuracy is the mean over labelled rows of each row's share right, as the official code: (4/4 + 2/3) / 2", () => {
+    expect(tokenAccuracy(s.correctCounts, s.labelCounts)).toBeCloseTo((1 + 2 / 3) / 2, 12);
   });
   it("exact accuracy leaves out masked rows", () => {
     expect(exactAccuracy(s.exact)).toBeCloseTo(1 / 3, 12);

@@ -1,7 +1,6 @@
 // Pure metric functions over typed arrays. No tfjs: the evaluator feeds them numbers it has already read back.
 
-/** Label id that marks a position as not scored (the official loader maps label 0 to -100). */
-export const IGNORE_LABEL_ID = -100;
+import { IGNORE_LABEL } from "@trm/data";
 
 /** Per-row scores of a batch of predictions against labels. */
 export interface RowScores {
@@ -41,7 +40,7 @@ export function scoreRows(
   predictions: Int32Array,
   labels: Int32Array,
   seqLen: number,
-  ignoreId: number = IGNORE_LABEL_ID,
+  ignoreId: number = IGNORE_LABEL,
 ): RowScores {
   if (predictions.length !== labels.length) {
     throw new Error(`scoreRows: ${predictions.length} predictions but ${labels.length} labels`);
@@ -69,18 +68,26 @@ export function scoreRows(
   return { labelCounts, correctCounts, exact };
 }
 
-/** Share of non-ignored labels predicted right, pooled over rows (rows without labels add nothing). */
+/**
+ * Token accuracy as the official TRM and HRM code report it (`ACTLossHead` in `models/losses.py`, averaged over the
+ * counted rows in `pretrain.py`): for each row, the share of its non-ignored labels predicted right; then the mean of
+ * that share over the rows that have labels (rows without labels, such as padding, add nothing). A short answer
+ * weighs as much as a long one, so on mazes and ARC, where rows have different label counts, this differs from the
+ * share of all tokens pooled over rows.
+ */
 export function tokenAccuracy(correctCounts: ArrayLike<number>, labelCounts: ArrayLike<number>): number {
   if (correctCounts.length !== labelCounts.length) {
     throw new Error(`tokenAccuracy: ${correctCounts.length} correct counts but ${labelCounts.length} label counts`);
   }
-  let ok = 0;
-  let n = 0;
+  let sum = 0;
+  let rows = 0;
   for (let r = 0; r < labelCounts.length; r++) {
-    ok += correctCounts[r] ?? 0;
-    n += labelCounts[r] ?? 0;
+    const n = labelCounts[r] ?? 0;
+    if (n === 0) continue;
+    sum += (correctCounts[r] ?? 0) / n;
+    rows++;
   }
-  return n === 0 ? 0 : ok / n;
+  return rows === 0 ? 0 : sum / rows;
 }
 
 /** Share of rows whose answer is entirely right. `rowMask` (1 = counts) leaves out padded rows. */

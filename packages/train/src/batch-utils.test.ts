@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { limitRows, sliceBatch } from "./batch-utils.js";
+import { sliceBatch } from "./batch-utils.js";
 import { fakeBatch } from "./test-utils/fake-model.js";
 
 describe("batch utils", () => {
@@ -14,9 +14,4 @@ describe("batch utils", () => {
     expect(() => sliceBatch(b, 3, 2)).toThrow(/rows \[3, 5\) are outside a batch of 4/);
   });
 
-  it("limits evaluation to the first N real rows", () => {
-    const batches = [fakeBatch(4, 2, 5, 1), { ...fakeBatch(4, 2, 5, 2), realSize: 3 }, fakeBatch(4, 2, 5, 3)];
-    expect([...limitRows(batches, 6)].map((b) => b.realSize)).toEqual([4, 2]);
-    expect([...limitRows(batches, undefined)].map((b) => b.realSize)).toEqual([4, 3, 4]);
-  });
 });

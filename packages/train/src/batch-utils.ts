@@ -14,20 +14,3 @@ export function sliceBatch(batch: Batch, start: number, rows: number): Batch {
     puzzleIdentifiers: batch.puzzleIdentifiers.slice(start, start + rows),
   };
 }
-
-/** A batch whose rows from `realSize` on are padding. */
-export type MaybePaddedBatch = Batch & { readonly realSize?: number };
-
-/**
- * The first `maxRows` real rows of a stream of evaluation batches: the batch that crosses the limit is marked with
- * `realSize` so its remaining rows count as padding. Useful to evaluate on a slice of a large test set.
- */
-export function* limitRows<T extends MaybePaddedBatch>(batches: Iterable<T>, maxRows: number | undefined): Generator<T & { readonly realSize: number }> {
-  let left = maxRows ?? Number.POSITIVE_INFINITY;
-  for (const batch of batches) {
-    if (left <= 0) return;
-    const valid = Math.min(batch.realSize ?? batch.size, batch.size, left);
-    left -= valid;
-    yield { ...batch, realSize: valid };
-  }
-}

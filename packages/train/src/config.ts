@@ -291,3 +291,8 @@ export async function resolveTrainConfig(options: ResolveConfigOptions, presets:
   const sets = options.sets && options.sets.length > 0 ? ` + --set ${options.sets.join(" ")}` : "";
   return parseTrainConfig(merged, `${source}${sets}`);
 }
+
+/** Rows per evaluation batch: `eval_batch_size`, else the micro-batch, else the global batch. */
+export function evalBatchSize(config: TrainConfig): number {
+  return config.eval_batch_size ?? config.micro_batch_size ?? config.global_batch_size;
+}

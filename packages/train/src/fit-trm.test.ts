@@ -5,7 +5,7 @@ import { createTrm, useBackend, type RecursiveModel } from "@trm/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseTrainConfig } from "./config.js";
 import { fit, type FitOptions } from "./fit.js";
-import { FakeSampler, fakeBatch } from "./test-utils/fake-model.js";
+import { FakeSampler, fakeBatch, fakeEvaluate } from "./test-utils/fake-model.js";
 
 beforeAll(async () => {
   await useBackend("wasm", { log: null });
@@ -76,7 +76,7 @@ describe("fit with the real TRM", () => {
       config,
       totalSteps: 200,
       createSampler: (o, s) => new FakeSampler({ batchSize: o.batchSize, seqLen: L, vocab: V, seed: o.seed }, s),
-      evalBatches: () => [fakeBatch(4, L, V, 7, 3)],
+      evaluate: fakeEvaluate(model, fakeBatch(4, L, V, 7, 3)),
       onEvent: (e) => e.type === "step" && counts.push(e.record.memory.numTensors),
     });
     expect(result.status).toBe("completed");

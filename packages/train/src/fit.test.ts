@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listCheckpoints } from "./checkpoint.js";
 import { parseTrainConfig, type TrainConfigInput } from "./config.js";
 import { fit, type FitEvent, type FitOptions } from "./fit.js";
-import { FakeModel, FakeSampler, fakeBatch } from "./test-utils/fake-model.js";
+import { FakeModel, FakeSampler, fakeBatch, fakeEvaluate } from "./test-utils/fake-model.js";
 
 const V = 6;
 const L = 5;
@@ -41,7 +41,7 @@ function options(over: Partial<FitOptions> & { config: FitOptions["config"] }): 
     model,
     totalSteps: 20,
     createSampler: (o, state) => new FakeSampler({ batchSize: o.batchSize, seqLen: L, vocab: V, seed: o.seed }, state),
-    evalBatches: () => [fakeBatch(6, L, V, 99)],
+    evaluate: fakeEvaluate(model, fakeBatch(6, L, V, 99)),
     ...over,
   };
 }
@@ -89,7 +89,7 @@ describe("fit", () => {
   it("accumulates: 1 x 8 and 4 x 2 micro-batches give the same updates and halting decisions", async () => {
     const runs = [];
     for (const micro of [8, 2]) {
-      const o = options({ config: config({ micro_batch_size: micro, ema: false }), totalSteps: 6, evalBatches: undefined });
+      const o = options({ config: config({ micro_batch_size: micro, ema: false }), totalSteps: 6, evaluate: undefined });
       const records: FitEvent[] = [];
       await fit({ ...o, onEvent: (e) => records.push(e) });
       runs.push({ w: weights(o.model), steps: records.flatMap((e) => (e.type === "step" ? [[e.record.count, e.record.steps]] : [])) });

@@ -16,7 +16,6 @@ import {
 } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
 import { FitError } from "./errors.js";
-import { evaluate, type EvalBatch, type EvalSummary } from "./evaluate.js";
 import { claimRunDir, sweepTemporaryFiles } from "./run-dir.js";
 import { RunClock, RunFiles, stepRecord, type StepRecord } from "./run-files.js";
 import { divergence, stopBeforeStep, type FitBudget, type FitStatus, type StopReason } from "./stop.js";
@@ -31,11 +30,22 @@ export interface BatchSampler {
 /** Creates the training sampler; with `state`, continues where the saved sampler stopped. */
 export type SamplerFactory = (options: { readonly batchSize: number; readonly seed: number }, state?: unknown) => BatchSampler;
 
+/**
+ * What `fit` needs of an evaluation: the real rows scored and the two accuracies under the official metric names.
+ * The whole object is logged as one `split: "test"` line of `metrics.jsonl` (`@trm/eval`'s `evalSummary` fits).
+ */
+export interface FitEvaluation {
+  readonly rows: number;
+  /** Token accuracy. */
+  readonly accuracy: number;
+  readonly exact_accuracy: number;
+}
+
 /** What the loop reports as it runs: the CLI draws a progress bar from these, the compare app its own display. */
 export type FitEvent =
   | { readonly type: "start"; readonly step: number; readonly totalSteps: number; readonly resumedFrom: string | null }
   | { readonly type: "step"; readonly step: number; readonly totalSteps: number; readonly record: StepRecord }
-  | { readonly type: "eval"; readonly step: number; readonly summary: EvalSummary }
+  | { readonly type: "eval"; readonly step: number; readonly summary: FitEvaluation }
   | { readonly type: "checkpoint"; readonly step: number; readonly path: string }
   | { readonly type: "checkpoint-failed"; readonly step: number; readonly error: string; readonly previous: string | null }
   | { readonly type: "warning"; readonly message: string }
@@ -49,8 +59,11 @@ export interface FitOptions {
   /** Optimiser steps per epoch, to turn `eval_interval` (epochs) into steps; without it only eval_every_steps counts. */
   readonly stepsPerEpoch?: number;
   readonly createSampler: SamplerFactory;
-  /** Test batches for the periodic evaluation; a fresh iterable per call. Omit for no evaluation. */
-  readonly evalBatches?: () => Iterable<EvalBatch> | AsyncIterable<EvalBatch>;
+  /**
+   * Evaluates the model as it is now on the test split (periodically, and at the end of a completed run); `fit` calls
+   * it with the EMA weights in place. Omit for no evaluation. `@trm/eval`'s `evaluateModel` + `evalSummary` do this.
+   */
+  readonly evaluate?: () => Promise<FitEvaluation>;
   /** Run directory (config.json, metrics.jsonl, checkpoints/); null or omitted: nothing is written. */
   readonly runDir?: string | null;
   /**
@@ -75,7 +88,7 @@ export interface FitResult {
   /** The newest complete checkpoint, or null. */
   readonly checkpoint: string | null;
   /** The last evaluation (EMA weights), or null. */
-  readonly lastEval: EvalSummary | null;
+  readonly lastEval: FitEvaluation | null;
 }
 
 /** Optimiser steps for `epochs` passes over the training groups, as the official loop counts them. */
@@ -111,7 +124,7 @@ class Run {
   clock = new RunClock(0);
   sampler: BatchSampler | null = null;
   lastCheckpoint: CheckpointRef | null = null;
-  lastEval: EvalSummary | null = null;
+  lastEval: FitEvaluation | null = null;
   runId: string | null = null;
 
   constructor(readonly options: FitOptions) {
@@ -188,9 +201,8 @@ class Run {
 
   /** Evaluates the EMA weights (the plain ones without EMA) and logs the summary. */
   async evaluate(): Promise<void> {
-    const batches = this.options.evalBatches;
-    if (!batches) return;
-    const go = () => evaluate(this.options.model, batches(), { signal: this.options.signal });
+    const go = this.options.evaluate;
+    if (!go) return;
     const summary = this.state.ema ? await this.state.ema.withEmaWeights(go) : await go();
     this.lastEval = summary;
     const step = this.progress.step;

@@ -7,6 +7,7 @@ export { Ema } from "./ema.js";
 export { learningRate, type LrSchedule } from "./schedule.js";
 export {
   ConfigError,
+  evalBatchSize,
   parseTrainConfig,
   readConfigFile,
   resolveTrainConfig,
@@ -29,13 +30,11 @@ export {
   type ListCheckpointsOptions,
 } from "./checkpoint.js";
 export { claimRunDir, readRunIdentity, sweepTemporaryFiles, type ClaimMode, type ClaimOptions, type RunIdentity } from "./run-dir.js";
-export { evaluate, type EvalBatch, type EvalSummary, type EvaluateOptions } from "./evaluate.js";
 export type { TrainStepMetrics } from "./train-metrics.js";
-export { limitRows, type MaybePaddedBatch } from "./batch-utils.js";
 export { FitError } from "./errors.js";
 export type { FitBudget, FitStatus } from "./stop.js";
 export type { MemoryStats, StepRecord } from "./run-files.js";
-export { evalEverySteps, fit, RUN_KIND, totalStepsFor, type BatchSampler, type FitEvent, type FitOptions, type FitResult, type SamplerFactory } from "./fit.js";
+export { evalEverySteps, fit, RUN_KIND, totalStepsFor, type BatchSampler, type FitEvaluation, type FitEvent, type FitOptions, type FitResult, type SamplerFactory } from "./fit.js";
 export { createProgressReporter, type ProgressOptions } from "./progress.js";
 export {
   trainAndEvaluate,

@@ -1,11 +1,10 @@
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { loadSafetensors, type RecursiveModel } from "@trm/core";
-import { evalBatches, TrainSampler, type EvalBatch, type PuzzleDataset, type TrainSamplerState } from "@trm/data";
-import { limitRows } from "./batch-utils.js";
+import { evalBatches, limitRows, TrainSampler, type EvalBatch, type PuzzleDataset, type TrainSamplerState } from "@trm/data";
 import { latestCheckpoint, loadEvalWeights } from "./checkpoint.js";
-import { resolveTrainConfig, type TrainConfig } from "./config.js";
-import { fit, totalStepsFor, type FitEvent, type FitResult } from "./fit.js";
+import { evalBatchSize, resolveTrainConfig, type TrainConfig } from "./config.js";
+import { fit, totalStepsFor, type FitEvaluation, type FitEvent, type FitResult } from "./fit.js";
 import { createModel, type ModelRegistry } from "./model-registry.js";
 import { PRESETS } from "./presets.js";
 import type { FitBudget } from "./stop.js";
@@ -55,6 +54,11 @@ export interface TrainAndEvaluateOptions<E> {
   /** Rows of the test split for the final evaluation (null: all). */
   readonly testLimit: number | null;
   readonly evaluate: FinalEvaluation<E>;
+  /**
+   * Makes `fit`'s periodic evaluation callback from the model and a fresh stream of test batches per call
+   * (`@trm/eval`'s `summaryEvaluator` fits). Omit for no evaluation during training.
+   */
+  readonly periodicEvaluator?: (model: RecursiveModel, batches: () => Iterable<EvalBatch>) => () => Promise<FitEvaluation>;
   readonly onEvent?: (event: FitEvent) => void;
   readonly onEvalProgress?: (rowsDone: number, rowsTotal: number) => void;
 }
@@ -118,7 +122,7 @@ export async function trainAndEvaluate<E>(o: TrainAndEvaluateOptions<E>): Promis
     // Periodic evaluations score at most eval_max_examples rows, and never more than the final one.
     const limits = [config.eval_max_examples, o.testLimit ?? undefined].filter((x): x is number => x !== undefined);
     const evalLimit = limits.length === 0 ? undefined : Math.min(...limits);
-    const evalBatchSize = config.eval_batch_size ?? G;
+    const batchSize = evalBatchSize(config);
     const train: TrainPoint[] = [];
     const tests: TestPoint[] = [];
     let peakTensorBytes = 0;
@@ -131,7 +135,7 @@ export async function trainAndEvaluate<E>(o: TrainAndEvaluateOptions<E>): Promis
       totalSteps,
       createSampler: (opts, state) =>
         state === undefined ? new TrainSampler(ds, opts) : TrainSampler.restore(ds, opts, state as TrainSamplerState),
-      evalBatches: () => limitRows(evalBatches(o.test, evalBatchSize), evalLimit),
+      evaluate: o.periodicEvaluator?.(model, () => limitRows(evalBatches(o.test, batchSize), evalLimit)),
       runDir: o.runDir,
       budget: o.budget ?? {},
       onEvent: (e) => {
@@ -152,7 +156,7 @@ export async function trainAndEvaluate<E>(o: TrainAndEvaluateOptions<E>): Promis
 
     const t0 = performance.now();
     const rowsTotal = Math.min(o.testLimit ?? Number.POSITIVE_INFINITY, o.test.inputs.length / o.test.metadata.seq_len);
-    const evaluation = await o.evaluate(model, limitRows(evalBatches(o.test, evalBatchSize), o.testLimit ?? undefined), (done) => {
+    const evaluation = await o.evaluate(model, limitRows(evalBatches(o.test, batchSize), o.testLimit ?? undefined), (done) => {
       peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
       o.onEvalProgress?.(done, rowsTotal);
     });

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import type { Batch, Carry, RecursiveModel, StepResult, TrainStepOptions, TrainStepResult } from "@trm/core";
+import { disposeCarry, type Batch, type Carry, type RecursiveModel, type StepResult, type TrainStepOptions, type TrainStepResult } from "@trm/core";
 
 export interface FakeModelConfig {
   readonly vocab: number;
@@ -278,4 +278,30 @@ export class FakeSampler {
   state(): number {
     return this.counter;
   }
+}
+
+/**
+ * A minimal evaluation for `fit`'s `evaluate` callback in these tests (the real one is `@trm/eval`'s): every row of
+ * `batch` through `haltMaxSteps` evaluation steps, then the official per-row token accuracy and exact accuracy.
+ */
+export function fakeEvaluate(model: RecursiveModel, batch: Batch): () => Promise<{ rows: number; accuracy: number; exact_accuracy: number }> {
+  return async () => {
+    let carry = model.initialCarry(batch);
+    let last: StepResult | null = null;
+    for (let s = 0; s < model.haltMaxSteps; s++) {
+      last = await model.evalStep(carry, batch);
+      disposeCarry(carry);
+      carry = last.carry;
+      for (const t of [last.outputs.logits, last.outputs.qHalt, last.outputs.qContinue, last.outputs.qContinueTarget]) t?.dispose();
+    }
+    disposeCarry(carry);
+    const rows = batch.size;
+    let accuracy = 0;
+    let exact = 0;
+    for (let r = 0; r < rows; r++) {
+      accuracy += (last?.correctCounts[r] ?? 0) / Math.max(1, last?.labelCounts[r] ?? 0);
+      exact += last?.exactCorrect[r] ?? 0;
+    }
+    return { rows, accuracy: accuracy / rows, exact_accuracy: exact / rows };
+  };
 }
