@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "@trm/core";
-import { buildSudokuDataset, evalBatches, generateSudoku, TrainSampler, type BuiltDataset, type TrainSamplerState } from "@trm/data";
-import { fit, limitRows, parseTrainConfig, PRESETS, type EvalSummary } from "@trm/train";
+import { buildSudokuDataset, evalBatches, generateSudoku, limitRows, TrainSampler, type BuiltDataset, type TrainSamplerState } from "@trm/data";
+import { summaryEvaluator, type EvalSummary } from "@trm/eval";
+import { fit, parseTrainConfig, PRESETS } from "@trm/train";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createHrm } from "./hrm.js";
 
@@ -48,13 +49,13 @@ async function train(steps: number, batchSize: number, evalRows: number): Promis
     config,
     totalSteps: Math.max(steps, 1),
     createSampler: (o, s) => (s ? TrainSampler.restore(built.train, o, s as TrainSamplerState) : new TrainSampler(built.train, o)),
-    evalBatches: () => limitRows(evalBatches(built.test, 64), evalRows),
+    evaluate: summaryEvaluator(model, () => limitRows(evalBatches(built.test, 64), evalRows)),
   });
   const after = tf.memory().numTensors;
   model.dispose();
   expect(result.status).toBe("completed");
   expect(result.lastEval).not.toBeNull();
-  return { summary: result.lastEval!, tensors: [before, after] };
+  return { summary: result.lastEval as EvalSummary, tensors: [before, after] };
 }
 
 describe("a tiny HRM learns generated 4x4 Sudoku through @trm/train's fit", () => {
