@@ -20,9 +20,10 @@ const why = !existsSync(CHROMIUM)
     : null;
 if (why) console.log(`playground browser test skipped: ${why}`);
 
+/** One line of `trm-train eval --predictions`: the decoded board and the predicted tokens. */
 interface Prediction {
   readonly index: number;
-  readonly prediction: number[];
+  readonly prediction_tokens: number[];
 }
 
 describe.skipIf(why !== null)("playground in headless Chromium", () => {
@@ -89,7 +90,7 @@ describe.skipIf(why !== null)("playground in headless Chromium", () => {
     const backend = await page.getAttribute("#backend", "data-backend");
     console.log(`playground page ran on ${backend ?? "?"}: ${await page.textContent("#backend")}`);
     expect(shown).toHaveLength(seqLen);
-    expect(shown).toEqual(predictions.find((p) => p.index === 0)?.prediction);
+    expect(shown).toEqual(predictions.find((p) => p.index === 0)?.prediction_tokens);
     // One answer per supervision step, each with the halting head's verdict.
     const verdicts = await page.$$eval("#steps li .verdict", (els) => els.map((e) => e.textContent ?? ""));
     expect(verdicts).toHaveLength(2);
@@ -102,7 +103,7 @@ describe.skipIf(why !== null)("playground in headless Chromium", () => {
     for (const index of [3, 6]) {
       await page.selectOption("#example", String(index));
       await page.click("#solve-example");
-      expect(await shownAnswer(), `test example ${index}`).toEqual(predictions.find((p) => p.index === index)?.prediction);
+      expect(await shownAnswer(), `test example ${index}`).toEqual(predictions.find((p) => p.index === index)?.prediction_tokens);
     }
   }, 600_000);
 });

@@ -1,12 +1,15 @@
 import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path, { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { adapterLabel, createTrm, disposeCarry, loadCheckpointWeights, probeWebGpu, useBackend, type Batch, type RecursiveModel, type StepResult } from "@trm/core";
 import { createHrm } from "@trm/hrm-baseline";
-import { describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { main } from "./main.js";
 
-// TRM-Att, TRM-MLP and HRM on WebGPU against wasm, on the golden configurations and weights.
+// TRM-Att, TRM-MLP and HRM on WebGPU against wasm, on the golden configurations and weights, and a short fit on WebGPU.
 // They run wherever Dawn finds an adapter, software ones included (CI: Mesa's lavapipe from bookworm-backports).
 const gpu = await probeWebGpu();
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -184,4 +187,47 @@ describe.skipIf(skip !== null)("webgpu", () => {
       await useBackend("wasm", { log: null });
     }, 600_000);
   }
+
+  describe("trm-train fit --backend webgpu", () => {
+    let root = "";
+    afterAll(async () => {
+      if (root) await rm(root, { recursive: true, force: true });
+    });
+
+    it("trains 4x4 Sudoku (the loss falls), checkpoints and resumes on WebGPU", async () => {
+      root = await mkdtemp(join(tmpdir(), "trm-webgpu-fit-"));
+      const data = join(root, "sudoku4");
+      const run = join(root, "run");
+      const out = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+      const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+      let fitCode: number;
+      let resumeCode: number;
+      try {
+        expect(await main(["build-data", "--generate", "sudoku:size=4,train=300,test=32,minClues=8", "--seed", "3", "--out", data])).toBe(0);
+        const common = ["--backend", "webgpu", "--quiet", "--set", "eval_every_steps=20", "--set", "eval_max_examples=16", "--set", "log_every_steps=1"];
+        fitCode = await main([
+          "fit", "--task", "sudoku", "--data", data, "--model", "trm", "--config", "tiny-trm-sudoku4", "--out", run,
+          ...common, "--set", "max_steps=20", "--set", "checkpoint_every_steps=10",
+        ]);
+        resumeCode = await main(["fit", "--out", run, "--resume", ...common, "--set", "max_steps=22"]);
+      } finally {
+        out.mockRestore();
+        err.mockRestore();
+      }
+      const lines = (await readFile(join(run, "metrics.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(fitCode, lines.slice(-1).map((l) => JSON.stringify(l)).join("")).toBe(0);
+      expect(resumeCode).toBe(0);
+      expect(tf.getBackend()).toBe("webgpu");
+      const steps = lines.filter((l) => l.split === "train");
+      expect(steps.map((l) => l.step)).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
+      const mean = (rows: Record<string, unknown>[], key: string) => rows.reduce((s, r) => s + Number(r[key]), 0) / rows.length;
+      const first = mean(steps.slice(0, 4), "loss");
+      const last = mean(steps.slice(16, 20), "loss");
+      console.log(`webgpu fit: loss ${first.toFixed(3)} -> ${last.toFixed(3)}`);
+      expect(last).toBeLessThan(first);
+      expect(existsSync(join(run, "checkpoints", "step-00000022.safetensors"))).toBe(true);
+      expect(existsSync(join(run, "checkpoints", "final.safetensors"))).toBe(true);
+      await useBackend("wasm", { log: null });
+    }, 900_000);
+  });
 });

@@ -35,8 +35,8 @@ async function train(steps: number, batchSize: number, evalRows: number): Promis
     max_steps: Math.max(steps, 1),
     eval_every_steps: Math.max(steps, 1),
     eval_max_examples: evalRows,
-    // Zero learning rates turn the single step into an evaluation of the initial weights.
-    ...(steps === 0 ? { lr: 0, puzzle_emb_lr: 0 } : {}),
+    // Learning rates of 1e-30 (zero is refused) turn the single step into an evaluation of the initial weights.
+    ...(steps === 0 ? { lr: 1e-30, puzzle_emb_lr: 1e-30 } : {}),
   });
   const meta = built.train.metadata;
   const model = createHrm(

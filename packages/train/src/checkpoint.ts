@@ -225,8 +225,9 @@ function carryTensors(carries: readonly (Carry | null)[]): { tensors: Map<string
 }
 
 /** The `groups` carries stored in `tensors` (copies: the caller may free `tensors`). */
-function carriesFrom(tensors: ReadonlyMap<string, tf.Tensor>, groups: number, where: string): Carry[] {
-  return Array.from({ length: groups }, (_, k) => {
+async function carriesFrom(tensors: ReadonlyMap<string, tf.Tensor>, groups: number, where: string): Promise<Carry[]> {
+  const carries: Carry[] = [];
+  for (let k = 0; k < groups; k++) {
     const get = (n: string) => {
       const t = tensors.get(`carry.${k}.${n}`);
       if (!t) throw new FitError(`${where}: carry tensor "carry.${k}.${n}" is missing.`);
@@ -234,20 +235,25 @@ function carriesFrom(tensors: ReadonlyMap<string, tf.Tensor>, groups: number, wh
     };
     const zH = get("z_H") as tf.Tensor3D;
     const inputs = get("inputs");
-    return {
+    // Awaited reads: a GPU backend (WebGPU in Node) has no synchronous download.
+    const [steps, halted, inputIds, labels, puzzleIds] = await Promise.all(
+      [get("steps"), get("halted"), inputs, get("labels"), get("puzzle_identifiers")].map((t) => t.data()),
+    );
+    carries.push({
       zH: tf.keep(zH.clone()),
       zL: tf.keep((get("z_L") as tf.Tensor3D).clone()),
-      steps: Int32Array.from(get("steps").dataSync()),
-      halted: Uint8Array.from(get("halted").dataSync()),
+      steps: Int32Array.from(steps!),
+      halted: Uint8Array.from(halted!),
       current: {
         size: zH.shape[0],
         seqLen: inputs.shape[1] ?? 0,
-        inputs: Int32Array.from(inputs.dataSync()),
-        labels: Int32Array.from(get("labels").dataSync()),
-        puzzleIdentifiers: Int32Array.from(get("puzzle_identifiers").dataSync()),
+        inputs: Int32Array.from(inputIds!),
+        labels: Int32Array.from(labels!),
+        puzzleIdentifiers: Int32Array.from(puzzleIds!),
       },
-    };
-  });
+    });
+  }
+  return carries;
 }
 
 /** The entries of `tensors` under `prefix`, with the prefix removed. */
@@ -265,11 +271,11 @@ function modelEntries(tensors: ReadonlyMap<string, tf.Tensor>): Map<string, tf.T
 }
 
 /** The first float tensor holding NaN or an infinity, or null when all are finite. */
-export function firstNonFinite(tensors: ReadonlyMap<string, tf.Tensor>): string | null {
+export async function firstNonFinite(tensors: ReadonlyMap<string, tf.Tensor>): Promise<string | null> {
   for (const [name, t] of tensors) {
     if (t.dtype !== "float32") continue;
     const ok = tf.tidy(() => tf.all(tf.isFinite(t)));
-    const finite = ok.dataSync()[0] === 1;
+    const finite = (await ok.data())[0] === 1;
     ok.dispose();
     if (!finite) return name;
   }
@@ -295,7 +301,7 @@ export async function saveTrainingState(
   if (state.ema) for (const [k, t] of state.ema.stateDict()) all.set(`ema.${k}`, t);
   for (const [k, t] of state.optimizer.stateDict()) all.set(`optim.${k}`, t);
   for (const [k, t] of tensors) all.set(k, t);
-  const bad = firstNonFinite(new Map([...all].filter(([k]) => !k.startsWith("carry."))));
+  const bad = await firstNonFinite(new Map([...all].filter(([k]) => !k.startsWith("carry."))));
   if (bad !== null) {
     for (const t of temps) t.dispose();
     throw new NonFiniteWeightsError(`tensor "${bad}" holds NaN or an infinity at step ${run.progress.step}; no checkpoint was written`);
@@ -336,7 +342,7 @@ export async function restoreTrainingState(ref: CheckpointRef, state: TrainingSt
     state.ema?.loadStateDict(under("ema.", tensors));
     state.optimizer.loadStateDict(under("optim.", tensors), st.optimizer.stepCount);
     state.haltRng.setState(st.haltingRng);
-    carriesFrom(tensors, st.carryGroups, ref.weightsPath).forEach((c, k) => (state.carries[k] = c));
+    (await carriesFrom(tensors, st.carryGroups, ref.weightsPath)).forEach((c, k) => (state.carries[k] = c));
   } finally {
     for (const t of tensors.values()) t.dispose();
   }
