@@ -31,6 +31,8 @@ export interface CompareArgs {
   readonly sets: readonly string[];
   /** Dawn options for the webgpu backend in Node (`backend=vulkan`, ...). */
   readonly webgpuFlags: readonly string[];
+  /** Start over in an --out that holds an earlier comparison (its run folders are cleared). */
+  readonly overwrite: boolean;
   readonly help: boolean;
   readonly version: boolean;
 }
@@ -91,6 +93,7 @@ export function parseArgs(argv: readonly string[]): CompareArgs {
   const webgpuFlags: string[] = [];
   let help = false;
   let version = false;
+  let overwrite = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? "";
     if (a === "--help" || a === "-h") {
@@ -99,6 +102,10 @@ export function parseArgs(argv: readonly string[]): CompareArgs {
     }
     if (a === "--version" || a === "-V") {
       version = true;
+      continue;
+    }
+    if (a === "--overwrite") {
+      overwrite = true;
       continue;
     }
     if (!a.startsWith("--")) throw new ArgsError(`unexpected argument "${a}" (options start with --; see --help)`);
@@ -160,6 +167,7 @@ export function parseArgs(argv: readonly string[]): CompareArgs {
     testLimit: int("test-limit", null, 1),
     sets,
     webgpuFlags,
+    overwrite,
     help,
     version,
   };

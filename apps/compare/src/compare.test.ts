@@ -39,6 +39,8 @@ describe("arguments", () => {
     ]);
     expect(parseArgs(["--seed=7", "--out", "x", "--seeds", "5", "--pairing", "paper", "--scenario", "maze7"])).toMatchObject({ seed: 7, seeds: 5, pairing: "paper", scenario: "maze7" });
     expect(() => parseArgs(["--sed", "1"])).toThrow(/unknown option --sed; did you mean --seed\?/);
+    expect(parseArgs([]).overwrite).toBe(false);
+    expect(parseArgs(["--out", "x", "--overwrite"])).toMatchObject({ out: "x", overwrite: true });
     expect(() => parseArgs(["--test-limit", "0"])).toThrow('--test-limit: expected a positive integer, got "0"');
     expect(parseArgs(["--version"]).version).toBe(true);
     expect(() => parseArgs(["--backend", "gpu"])).toThrow(/--backend: expected one of/);

@@ -30,7 +30,7 @@ export const USAGE = `trm-compare: train TRM and HRM on the same data and budget
 Usage:
   trm-compare [--scenario <name>] [--pairing <name>] [--seeds <n>] [--seed <first>] [--budget <m>m|<s>s|<samples>]
               [--data <dir> [--task <name>]] [--trm-preset <name|file>] [--hrm-preset <name|file>]
-              [--backend auto|webgpu|wasm|cpu|tensorflow|tensorflow-gpu] [--out <dir>] [--test-limit <n>] [--set key=value ...]
+              [--backend auto|webgpu|wasm|cpu|tensorflow|tensorflow-gpu] [--out <dir> [--overwrite]] [--test-limit <n>] [--set key=value ...]
               [--webgpu-flag key=value ...]
 
 Options:
@@ -49,6 +49,7 @@ Options:
   --backend     tfjs backend (default auto; webgpu on a software adapter only when asked for by name)
   --webgpu-flag a Dawn option for --backend webgpu in Node (repeatable), e.g. backend=vulkan, adapter=<name>
   --out         output directory (default runs/compare): report.html, results.json, charts/, <model>/seed-<n>/
+  --overwrite   start over in an --out that holds an earlier comparison (without it, such a folder is refused)
   --test-limit  score only the first n test puzzles (default all)
   --set         training-config override for both models, after the scenario's and the pairing's (repeatable)
 
@@ -105,6 +106,7 @@ async function run(args: CompareArgs, argv: readonly string[], deps: CompareDepe
         seed,
         sets: [...scenario.sets, ...m.sets, ...args.sets],
         runDir: join(args.out, m.label.toLowerCase(), `seed-${seed}`),
+        overwrite: args.overwrite,
         testLimit: args.testLimit,
         evaluate: (model, batches, onBatch) => evaluateModel(model, batches, { snapshotRows: 64, onBatch }),
         periodicEvaluator: summaryEvaluator,

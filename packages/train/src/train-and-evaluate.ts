@@ -51,6 +51,8 @@ export interface TrainAndEvaluateOptions<E> {
   readonly sets: readonly string[];
   /** Run directory (config.json, metrics.jsonl, checkpoints/). */
   readonly runDir: string;
+  /** Clear a run directory that holds an earlier run instead of refusing it (`fit`'s `overwrite`). */
+  readonly overwrite?: boolean;
   /** Rows of the test split for the final evaluation (null: all). */
   readonly testLimit: number | null;
   readonly evaluate: FinalEvaluation<E>;
@@ -137,6 +139,7 @@ export async function trainAndEvaluate<E>(o: TrainAndEvaluateOptions<E>): Promis
         state === undefined ? new TrainSampler(ds, opts) : TrainSampler.restore(ds, opts, state as TrainSamplerState),
       evaluate: o.periodicEvaluator?.(model, () => limitRows(evalBatches(o.test, batchSize), evalLimit)),
       runDir: o.runDir,
+      overwrite: o.overwrite ?? false,
       budget: o.budget ?? {},
       onEvent: (e) => {
         if (e.type === "step") {
