@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import * as z from "zod";
+import { editDistance, nearestKey } from "@trm/core";
 
 /**
  * The architecture in the official field names (`config/arch/*.yaml`). Every field but `name` is optional: the model
@@ -91,34 +92,8 @@ export class ConfigError extends Error {
   }
 }
 
-/** Levenshtein distance, for "did you mean" hints. */
-export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0] ?? 0;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j] ?? 0;
-      prev[j] = Math.min(up + 1, (prev[j - 1] ?? 0) + 1, diag + (a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length] ?? 0;
-}
-
-/** The known key closest to `key`, when it is close enough to be a likely typo. */
-export function nearestKey(key: string, known: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestD = Infinity;
-  for (const k of known) {
-    const d = editDistance(key, k);
-    if (d < bestD) {
-      best = k;
-      bestD = d;
-    }
-  }
-  return best !== null && bestD <= Math.max(2, Math.ceil(key.length / 3)) ? best : null;
-}
+/** "Did you mean" hints come from core, which validates model configs the same way. */
+export { editDistance, nearestKey };
 
 const KEYS: Record<string, readonly string[]> = {
   "": Object.keys(trainConfigSchema.shape),
