@@ -150,6 +150,15 @@ function cases(): Case[] {
       op: ([x, g, u, dd]) => swiglu(x as tf.Tensor2D, [g as tf.Tensor2D, u as tf.Tensor2D], dd as tf.Tensor2D),
       ref: (xs) => refSwiglu(xs, 5, 4, 6, 4),
     },
+    {
+      // Gate pre-activations up to about +-40: the whole range of the native exp, saturated sigmoids included.
+      name: "swiglu, large activations",
+      kernels: ["TrmSwiGLU", "TrmSwiGLUGrad"],
+      shapes: [[5, 4], [4, 6], [4, 6], [6, 4]],
+      outSize: 20,
+      op: ([x, g, u, dd]) => swiglu(tf.mul(x as tf.Tensor2D, 10), [g as tf.Tensor2D, u as tf.Tensor2D], dd as tf.Tensor2D),
+      ref: ([x, ...w]) => refSwiglu([x!.map((v) => v * 10), ...w], 5, 4, 6, 4),
+    },
     { name: "attention", kernels: ["TrmAttention", "TrmAttentionGrad"], shapes: [[10, 24]], outSize: 80, op: attn(null), ref: ([x]) => refAttention(x!, 2, 5, 2, 4, null) },
     { name: "attention with RoPE", kernels: ["TrmAttention", "TrmAttentionGrad"], shapes: [[10, 24]], outSize: 80, op: attn(tables), ref: ([x]) => refAttention(x!, 2, 5, 2, 4, table) },
   ];
@@ -252,6 +261,25 @@ describe.skipIf(!addon.ok)("native fused kernels against float64 and against pur
       }
       expect(maxErr(got, want)).toBeLessThan(1e-5);
     });
+  });
+
+  it("tiles (broadcastTo) float32 and int32 tensors natively, like the wasm kernel", async () => {
+    const cases: [number[], number[]][] = [[[3], [4]], [[1, 1, 5], [2, 3, 1]], [[2, 1, 3], [1, 4, 2]], [[2, 3, 1, 2], [2, 1, 3, 1]]];
+    const outs: Float32Array[] = [];
+    for (const [shape, reps] of cases) {
+      const x = values(shape.reduce((a, b) => a * b, 1), 11);
+      outs.push(tf.tidy(() => tf.tile(tf.tensor(Float32Array.from(x), shape), reps).dataSync() as Float32Array));
+      outs.push(tf.tidy(() => Float32Array.from(tf.tile(tf.tensor(Int32Array.from(x, (v) => Math.round(v * 100)), shape, "int32"), reps).dataSync())));
+    }
+    await useBackend("wasm", { log: null, native: false });
+    const want: Float32Array[] = [];
+    for (const [shape, reps] of cases) {
+      const x = values(shape.reduce((a, b) => a * b, 1), 11);
+      want.push(tf.tidy(() => tf.tile(tf.tensor(Float32Array.from(x), shape), reps).dataSync() as Float32Array));
+      want.push(tf.tidy(() => Float32Array.from(tf.tile(tf.tensor(Int32Array.from(x, (v) => Math.round(v * 100)), shape, "int32"), reps).dataSync())));
+    }
+    await useBackend("wasm", { log: null, native: true });
+    outs.forEach((o, i) => expect(Array.from(o)).toEqual(Array.from(want[i]!)));
   });
 
   it("transposes the last two axes natively", () => {

@@ -39,7 +39,7 @@ function main() {
   const variants = [["-fopenmp", "-march=native"], ["-march=native"], []];
   for (const lib of libs) {
     for (const flags of variants) {
-      const args = ["-O3", ...flags, "-shared", "-fPIC", "-DNODE_GYP_MODULE_NAME=kernels", `-I${include}`, source, `-l${lib}`, "-lm", "-o", tmp];
+      const args = ["-O3", "-fno-math-errno", ...flags, "-shared", "-fPIC", "-DNODE_GYP_MODULE_NAME=kernels", `-I${include}`, source, `-l${lib}`, "-lm", "-o", tmp];
       const run = spawnSync(cc, args, { encoding: "utf8" });
       if (run.status !== 0) {
         errors.push(`-l${lib} ${flags.join(" ")}: ${(run.stderr.trim().split("\n").pop() ?? "link failed").trim()}`);

@@ -24,7 +24,30 @@ extern void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, 
                         const float *b, int ldb, float beta, float *c, int ldc);
 
 /* Element-wise loops of at least this many floats are split over threads. */
-#define PAR_MIN 32768
+#define PAR_MIN 262144
+
+/*
+ * OpenBLAS splits every product above a small size over all its threads. On the small products of small models
+ * (hidden 32-128) the hand-off costs more than it saves, and on a loaded machine a thread that waits for a busy core
+ * stalls the whole product: products below GEMM_MT_MIN multiply-adds run on one thread. The OpenBLAS entry points are
+ * weak, so any other CBLAS links too (and keeps its own threading).
+ */
+extern void openblas_set_num_threads(int n) __attribute__((weak));
+extern int openblas_get_num_threads(void) __attribute__((weak));
+static double gemm_mt_min = 4194304.0; /* 2^22: a [1024 x 64] x [64 x 64] product */
+static int blas_threads_max = 1, blas_threads_now = 1;
+
+static void blas_threads_for(double work) {
+  if (!openblas_set_num_threads || blas_threads_max <= 1) return;
+#ifdef _OPENMP
+  if (omp_in_parallel()) return; /* products inside a parallel region: the caller set one thread before it */
+#endif
+  const int want = work >= gemm_mt_min ? blas_threads_max : 1;
+  if (want != blas_threads_now) {
+    openblas_set_num_threads(want);
+    blas_threads_now = want;
+  }
+}
 
 typedef struct {
   napi_env env;
@@ -92,11 +115,89 @@ static int args(napi_env env, napi_callback_info info, const char *name, size_t 
   return 1;
 }
 
-static void *scratch(Ctx *c, int64_t floats) {
-  void *p = malloc((size_t)(floats > 0 ? floats : 1) * sizeof(float));
-  if (!p) fail(c, "out of memory");
-  return p;
+/*
+ * Scratch memory: per thread, one grow-only buffer per slot, kept between calls (a fresh malloc of a few MB would be
+ * a fresh mmap, page faults and zeroing on every call).
+ */
+#define SCRATCH_SLOTS 4
+static __thread float *scratch_buf[SCRATCH_SLOTS];
+static __thread int64_t scratch_cap[SCRATCH_SLOTS];
+
+static float *scratch(Ctx *c, int slot, int64_t floats) {
+  if (floats < 1) floats = 1;
+  if (scratch_cap[slot] < floats) {
+    free(scratch_buf[slot]);
+    scratch_buf[slot] = malloc((size_t)floats * sizeof(float));
+    scratch_cap[slot] = scratch_buf[slot] ? floats : 0;
+    if (!scratch_buf[slot]) {
+      fail(c, "out of memory");
+      return NULL;
+    }
+  }
+  return scratch_buf[slot];
 }
+
+/*
+ * exp(x) in float32 without a libm call, so the element-wise loops vectorise: x = n ln2 + r with |r| <= ln2/2
+ * (Cody-Waite split of ln2), e^r by a degree-6 polynomial (Cephes' expf coefficients), 2^n from the exponent bits.
+ * Within 2 ulp of expf; inputs are clamped to [-87.3, 88.3] (results 1.2e-38 .. 2.0e38), which no caller here
+ * distinguishes from 0 or infinity.
+ */
+static inline float fexp(float x) {
+  x = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
+  /* round to nearest by adding and removing 1.5 * 2^23 (floorf does not vectorise with every compiler) */
+  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  union {
+    int32_t i;
+    float f;
+  } scale;
+  scale.i = ((int32_t)n + 127) << 23;
+  return p * scale.f;
+}
+
+static inline float sigmoidf_(float x) { return 1.0f / (1.0f + fexp(-x)); }
+
+/* The SwiGLU element-wise passes on [lo, hi), as plain functions so they vectorise (also inside parallel regions). */
+static void silu_mul(const float *restrict g, const float *restrict u, float *restrict h, int64_t lo, int64_t hi) {
+  for (int64_t i = lo; i < hi; i++) h[i] = g[i] * sigmoidf_(g[i]) * u[i];
+}
+
+/* a = dU = dh silu(g); b = dG = dh u sig (1 + g (1 - sig)), with dh read from b. */
+static void silu_mul_grad(const float *restrict g, const float *restrict u, float *restrict a, float *restrict b, int64_t lo,
+                          int64_t hi) {
+  for (int64_t i = lo; i < hi; i++) {
+    const float gi = g[i], sig = sigmoidf_(gi), dh = b[i];
+    a[i] = dh * gi * sig;
+    b[i] = dh * u[i] * sig * (1.0f + gi * (1.0f - sig));
+  }
+}
+
+/* Runs body(lo, hi) over [0, n) split evenly across the OpenMP threads when n >= PAR_MIN, else on this thread. */
+#ifdef _OPENMP
+#define PAR_RANGE(n, body)                                                               \
+  do {                                                                                   \
+    const int64_t n_ = (n);                                                              \
+    _Pragma("omp parallel if (n_ >= PAR_MIN)") {                                         \
+      const int64_t nt_ = omp_get_num_threads(), t_ = omp_get_thread_num();              \
+      const int64_t lo = n_ * t_ / nt_, hi = n_ * (t_ + 1) / nt_;                        \
+      body;                                                                              \
+    }                                                                                    \
+  } while (0)
+#else
+#define PAR_RANGE(n, body)  \
+  do {                      \
+    const int64_t lo = 0, hi = (n); \
+    body;                   \
+  } while (0)
+#endif
 
 /* C = alpha op(A) op(B) + beta C with explicit leading dimensions; k == 0 scales C by beta. */
 static void gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
@@ -107,6 +208,7 @@ static void gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, c
       for (int64_t j = 0; j < n; j++) cc[i * ldc + j] = beta == 0.0f ? 0.0f : beta * cc[i * ldc + j];
     return;
   }
+  blas_threads_for((double)m * (double)n * (double)k);
   cblas_sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, (int)m, (int)n, (int)k, alpha, a, (int)lda, b,
               (int)ldb, beta, cc, (int)ldc);
 }
@@ -208,18 +310,12 @@ static napi_value swiglu(napi_env env, napi_callback_info info) {
   const float *wd = at(&c, (int64_t)v[7], f * e);
   float *out = at(&c, (int64_t)v[8], m * e), *g = at(&c, (int64_t)v[9], m * f), *u = at(&c, (int64_t)v[10], m * f);
   if (c.failed) return NULL;
-  float *h = scratch(&c, m * f);
+  float *h = scratch(&c, 0, m * f);
   if (!h) return NULL;
   gemm(0, 0, m, f, d, 1.0f, x, d, wg, f, 0.0f, g, f);
   gemm(0, 0, m, f, d, 1.0f, x, d, wu, f, 0.0f, u, f);
-  const int64_t total = m * f;
-#pragma omp parallel for if (total >= PAR_MIN) schedule(static)
-  for (int64_t i = 0; i < total; i++) {
-    const float gi = g[i];
-    h[i] = gi / (1.0f + expf(-gi)) * u[i];
-  }
+  PAR_RANGE(m * f, silu_mul(g, u, h, lo, hi));
   gemm(0, 0, m, e, f, 1.0f, h, f, wd, e, 0.0f, out, e);
-  free(h);
   return NULL;
 }
 
@@ -235,34 +331,17 @@ static napi_value swiglu_grad(napi_env env, napi_callback_info info) {
   float *dx = at(&c, (int64_t)v[11], m * d), *dwg = at(&c, (int64_t)v[12], d * f), *dwu = at(&c, (int64_t)v[13], d * f);
   float *dwd = at(&c, (int64_t)v[14], f * e);
   if (c.failed) return NULL;
-  float *a = scratch(&c, m * f), *b = scratch(&c, m * f);
-  if (!a || !b) {
-    free(a);
-    free(b);
-    return NULL;
-  }
-  const int64_t total = m * f;
+  float *a = scratch(&c, 0, m * f), *b = scratch(&c, 1, m * f);
+  if (!a || !b) return NULL;
   /* a = h = silu(g) u; dwd = h^T dy; b = dh = dy wd^T */
-#pragma omp parallel for if (total >= PAR_MIN) schedule(static)
-  for (int64_t i = 0; i < total; i++) {
-    const float gi = g[i];
-    a[i] = gi / (1.0f + expf(-gi)) * u[i];
-  }
+  PAR_RANGE(m * f, silu_mul(g, u, a, lo, hi));
   gemm(1, 0, f, e, m, 1.0f, a, f, dy, e, 0.0f, dwd, e);
   gemm(0, 1, m, f, e, 1.0f, dy, e, wd, e, 0.0f, b, f);
-  /* a = dU = dh silu(g); b = dG = dh u sig (1 + g (1 - sig)) */
-#pragma omp parallel for if (total >= PAR_MIN) schedule(static)
-  for (int64_t i = 0; i < total; i++) {
-    const float gi = g[i], sig = 1.0f / (1.0f + expf(-gi)), dh = b[i];
-    a[i] = dh * gi * sig;
-    b[i] = dh * u[i] * sig * (1.0f + gi * (1.0f - sig));
-  }
+  PAR_RANGE(m * f, silu_mul_grad(g, u, a, b, lo, hi));
   gemm(0, 1, m, d, f, 1.0f, b, f, wg, f, 0.0f, dx, d);
   gemm(0, 1, m, d, f, 1.0f, a, f, wu, f, 1.0f, dx, d);
   gemm(1, 0, d, f, m, 1.0f, x, d, b, f, 0.0f, dwg, f);
   gemm(1, 0, d, f, m, 1.0f, x, d, a, f, 0.0f, dwu, f);
-  free(a);
-  free(b);
   return NULL;
 }
 
@@ -293,6 +372,7 @@ static napi_value attention(napi_env env, napi_callback_info info) {
   float *p = at(&c, (int64_t)v[11], B * nh * S * S);
   if (c.failed) return NULL;
   const float scale = 1.0f / sqrtf((float)hd);
+  blas_threads_for(0.0);
 #pragma omp parallel for if (B * nh * S * S >= PAR_MIN / 4) schedule(static)
   for (int64_t bh = 0; bh < B * nh; bh++) {
     const int64_t b = bh / nh, h = bh % nh;
@@ -314,7 +394,7 @@ static napi_value attention(napi_env env, napi_callback_info info) {
       float *pi = ph + i * S, mx = pi[0], sum = 0.0f;
       for (int64_t j = 1; j < S; j++) mx = pi[j] > mx ? pi[j] : mx;
       for (int64_t j = 0; j < S; j++) {
-        pi[j] = expf(pi[j] - mx);
+        pi[j] = fexp(pi[j] - mx);
         sum += pi[j];
       }
       const float inv = 1.0f / sum;
@@ -344,8 +424,9 @@ static napi_value attention_grad(napi_env env, napi_callback_info info) {
 #ifdef _OPENMP
   nthreads = omp_get_max_threads();
 #endif
-  float *work = scratch(&c, (int64_t)nthreads * (S * S + 2 * S * hd));
+  float *work = scratch(&c, 0, (int64_t)nthreads * (S * S + 2 * S * hd));
   if (!work) return NULL;
+  blas_threads_for(0.0);
 #pragma omp parallel for if (B * nh * S * S >= PAR_MIN / 4) schedule(static)
   for (int64_t bh = 0; bh < B * nh; bh++) {
     int t = 0;
@@ -383,7 +464,6 @@ static napi_value attention_grad(napi_env env, napi_callback_info info) {
       }
     }
   }
-  free(work);
   return NULL;
 }
 
@@ -444,6 +524,56 @@ static napi_value adam_update(napi_env env, napi_callback_info info) {
 }
 
 /* ---------------------------------------------------------------------------------------------------------------- */
+/* tile(buf, rank, x, y, in[0..rank), reps[0..rank)): y = x repeated reps[a] times along each axis a (rank <= 6) of   */
+/* 4-byte elements: the innermost axis by copies of the row, every outer axis by copies of the block just written.   */
+#define TILE_MAX_RANK 6
+static void tile_axis(int a, int rank, const int64_t *in, const int64_t *reps, const int64_t *inStride,
+                      const int64_t *outStride, const uint32_t *x, uint32_t *y) {
+  if (a == rank - 1) {
+    for (int64_t t = 0; t < reps[a]; t++) memcpy(y + t * in[a], x, (size_t)in[a] * 4);
+    return;
+  }
+  for (int64_t i = 0; i < in[a]; i++) tile_axis(a + 1, rank, in, reps, inStride, outStride, x + i * inStride[a], y + i * outStride[a]);
+  const int64_t block = in[a] * outStride[a];
+  for (int64_t t = 1; t < reps[a]; t++) memcpy(y + t * block, y, (size_t)block * 4);
+}
+
+static napi_value tile(napi_env env, napi_callback_info info) {
+  Ctx c;
+  double v[3 + 2 * TILE_MAX_RANK];
+  if (!args(env, info, "tile", 3 + 2 * TILE_MAX_RANK, &c, v)) return NULL;
+  const int rank = (int)v[0];
+  if (rank < 1 || rank > TILE_MAX_RANK) {
+    fail(&c, "rank must be 1..6");
+    return NULL;
+  }
+  int64_t in[TILE_MAX_RANK], reps[TILE_MAX_RANK], inStride[TILE_MAX_RANK], outStride[TILE_MAX_RANK];
+  int64_t inSize = 1, outSize = 1;
+  for (int a = 0; a < rank; a++) {
+    in[a] = (int64_t)v[3 + a];
+    reps[a] = (int64_t)v[3 + TILE_MAX_RANK + a];
+    if (in[a] < 0 || reps[a] < 0) {
+      fail(&c, "negative size or repeat");
+      return NULL;
+    }
+    inSize *= in[a];
+    outSize *= in[a] * reps[a];
+  }
+  int64_t si = 1, so = 1;
+  for (int a = rank - 1; a >= 0; a--) {
+    inStride[a] = si;
+    outStride[a] = so;
+    si *= in[a];
+    so *= in[a] * reps[a];
+  }
+  const uint32_t *x = (const uint32_t *)at(&c, (int64_t)v[1], inSize);
+  uint32_t *y = (uint32_t *)at(&c, (int64_t)v[2], outSize);
+  if (c.failed || outSize == 0) return NULL;
+  tile_axis(0, rank, in, reps, inStride, outStride, x, y);
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
 typedef struct {
   const char *name;
   napi_callback fn;
@@ -454,12 +584,17 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sgemmBatched", sgemm_batched}, {"linearGrad", linear_grad},     {"rmsNorm", rms_norm},
       {"rmsNormGrad", rms_norm_grad},  {"swiglu", swiglu},             {"swigluGrad", swiglu_grad},
       {"attention", attention},       {"attentionGrad", attention_grad}, {"transpose3", transpose3},
-      {"adamUpdate", adam_update},
+      {"adamUpdate", adam_update},     {"tile", tile},
   };
   for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++) {
     napi_value fn;
     if (napi_create_function(env, entries[i].name, NAPI_AUTO_LENGTH, entries[i].fn, NULL, &fn) != napi_ok) return NULL;
     if (napi_set_named_property(env, exports, entries[i].name, fn) != napi_ok) return NULL;
+  }
+  if (openblas_get_num_threads) {
+    blas_threads_max = blas_threads_now = openblas_get_num_threads();
+    const char *mt = getenv("TRM_NATIVE_GEMM_MT_MIN");
+    if (mt && *mt) gemm_mt_min = atof(mt);
   }
   napi_value threads;
   int nthreads = 1;

@@ -42,6 +42,7 @@ export interface NativeAddon {
   readonly attentionGrad: Fn;
   readonly transpose3: Fn;
   readonly adamUpdate: Fn;
+  readonly tile: Fn;
   /** OpenMP threads of the element-wise passes (1 without OpenMP). */
   readonly threads: number;
 }
@@ -51,7 +52,7 @@ export const ADDON_PATH = fileURLToPath(new URL("../dist/kernels.node", import.m
 
 export type LoadResult = { readonly ok: true; readonly addon: NativeAddon } | { readonly ok: false; readonly reason: string };
 
-const FUNCTIONS = ["sgemmBatched", "linearGrad", "rmsNorm", "rmsNormGrad", "swiglu", "swigluGrad", "attention", "attentionGrad", "transpose3", "adamUpdate"];
+const FUNCTIONS = ["sgemmBatched", "linearGrad", "rmsNorm", "rmsNormGrad", "swiglu", "swigluGrad", "attention", "attentionGrad", "transpose3", "adamUpdate", "tile"];
 
 /** Loads the addon when it was built; otherwise says why not (never throws). */
 export function loadNativeKernels(addonPath: string = ADDON_PATH): LoadResult {
@@ -176,6 +177,22 @@ function transposeKernel(addon: NativeAddon, fallback: tf.KernelFunc): tf.Kernel
     const out = backend.makeOutput([...x.shape.slice(0, -2), cols, rows], "float32");
     const h = heapOf(backend);
     addon.transpose3(h.buffer, outer, rows, cols, h.off(x), h.off(out));
+    return out;
+  };
+}
+
+/** Tile (what broadcastTo runs) of float32 or int32 tensors up to rank 6 as block copies; anything else stays in wasm. */
+function tileKernel(addon: NativeAddon, fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const x = args.inputs["x"] as tf.TensorInfo;
+    const reps = (args.attrs as unknown as { reps: number[] }).reps;
+    const r = x.shape.length;
+    if ((x.dtype !== "float32" && x.dtype !== "int32") || r < 1 || r > 6 || reps.length !== r) return fallback(args);
+    const backend = args.backend as unknown as WasmBackendLike;
+    const out = backend.makeOutput(x.shape.map((d, i) => d * (reps[i] as number)), x.dtype);
+    const h = heapOf(backend);
+    const pad = (a: readonly number[]): number[] => [...a, ...Array<number>(6 - a.length).fill(1)];
+    addon.tile(h.buffer, r, h.off(x), h.off(out), ...pad(x.shape), ...pad(reps));
     return out;
   };
 }
@@ -320,6 +337,7 @@ export function registerNativeKernels(options: { readonly addonPath?: string; re
   replace(tf.BatchMatMul, (f) => matMulKernel(addon, f));
   if (options.productsOnly !== true) {
     replace(tf.Transpose, (f) => transposeKernel(addon, f));
+    replace(tf.Tile, (f) => tileKernel(addon, f));
     const fused = fusedKernels(addon);
     for (const name of FUSED_KERNEL_NAMES) {
       tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: fused[name] });
