@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { pausePoint } from "./pause-point.js";
 
 /**
  * Writes `data` to `path` atomically: into a temporary file in the same directory, flushed, then renamed over `path`.
@@ -17,6 +18,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, w
     } finally {
       await handle.close();
     }
+    await pausePoint(`write ${basename(path)}`);
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true }).catch(() => undefined);

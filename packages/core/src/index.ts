@@ -1,6 +1,7 @@
 export * from "./backend.js";
 export * from "./recursive-model.js";
 export * from "./atomic-write.js";
+export * from "./pause-point.js";
 export * from "./safetensors.js";
 export * from "./state-dict.js";
 export * from "./prng.js";

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { loadSafetensors, loadStateDict, modelVariables, saveSafetensors, stripPrefixes, writeFileAtomic, type Carry, type RecursiveModel } from "@trm/core";
+import { loadSafetensors, loadStateDict, modelVariables, pausePoint, saveSafetensors, stripPrefixes, writeFileAtomic, type Carry, type RecursiveModel } from "@trm/core";
 import type { BatchLayout } from "./accumulate.js";
 import type { Optimizers } from "./apply.js";
 import type { TrainConfig } from "./config.js";
@@ -54,6 +54,7 @@ export async function writeCheckpoint(
   const weightsPath = join(dir, `step-${pad(state.step)}.safetensors`);
   const jsonPath = join(dir, `step-${pad(state.step)}.json`);
   await saveSafetensors(weightsPath, tensors, { format: "pt" });
+  await pausePoint(`checkpoint-json ${basename(jsonPath)}`);
   const full: CheckpointState = { format: "trm-train-checkpoint", version: 1, ...state, weights: basename(weightsPath) };
   await writeFileAtomic(jsonPath, `${JSON.stringify(full, null, 2)}\n`);
   return { step: state.step, jsonPath, weightsPath, state: full };
@@ -144,6 +145,7 @@ export async function pruneCheckpoints(dir: string, keep: number, runId: string 
   const refs = await listCheckpoints(dir, { runId });
   for (const ref of refs.slice(keep)) {
     await rm(ref.jsonPath, { force: true });
+    await pausePoint(`prune ${basename(ref.weightsPath)}`);
     await rm(ref.weightsPath, { force: true });
   }
 }
