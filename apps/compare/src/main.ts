@@ -14,7 +14,7 @@ import {
   type EvaluationResult,
   type ModelSeries,
 } from "@trm/eval";
-import { trainAndEvaluate, type ModelRegistry, type TrainedRun } from "@trm/train";
+import { importPlugins, takeImportFlags, trainAndEvaluate, type ModelRegistry, type TrainedRun } from "@trm/train";
 import { ArgsError, describeBudget, parseArgs, type CompareArgs } from "./args.js";
 import { generateScenarioData, readCompareData, type CompareData } from "./dataset.js";
 import { DEFAULT_PAIRING, DEFAULT_SCENARIO, lookup, PAIRINGS, SCENARIO_SETS, SCENARIOS } from "./scenarios.js";
@@ -31,7 +31,7 @@ Usage:
   trm-compare [--scenario <name>] [--pairing <name>] [--seeds <n>] [--seed <first>] [--budget <m>m|<s>s|<samples>]
               [--data <dir> [--task <name>]] [--trm-preset <name|file>] [--hrm-preset <name|file>]
               [--backend auto|webgpu|wasm|cpu|tensorflow|tensorflow-gpu] [--out <dir> [--overwrite]] [--test-limit <n>] [--set key=value ...]
-              [--webgpu-flag key=value ...]
+              [--webgpu-flag key=value ...] [--import <module> ...]
 
 Options:
   --scenario    generated data and budget (default ${DEFAULT_SCENARIO}); see Scenarios
@@ -44,6 +44,8 @@ Options:
                 budget and training overrides still apply); e.g. hard 9x9 Sudoku:
                 trm-train build-data --task sudoku --src ../shared/data/sudoku-hard/... --out data/sudoku-hard
   --task        task of --data (default sudoku); any registered task, for its puzzle pictures
+  --import      a module loaded first that registers a task of your own (repeatable): a file such as
+                ./my-task.mjs (relative to the current folder) or an installed package
   --trm-preset  replace the pairing's TRM preset (a @trm/train preset or a config file)
   --hrm-preset  replace the pairing's HRM preset
   --backend     tfjs backend (default auto; webgpu on a software adapter only when asked for by name)
@@ -146,10 +148,13 @@ async function run(args: CompareArgs, argv: readonly string[], deps: CompareDepe
 }
 
 /** Runs the command line; resolves to the exit code. `deps` lets tests pass small models or a quiet stream. */
-export async function main(argv: string[], deps: CompareDependencies = {}): Promise<number> {
+export async function main(argvWithImports: string[], deps: CompareDependencies = {}): Promise<number> {
   let args: CompareArgs;
   try {
-    args = parseArgs(argv);
+    const { imports, rest } = takeImportFlags(argvWithImports);
+    args = parseArgs(rest);
+    // Plug-in tasks before --task is looked up.
+    if (!args.help && !args.version) await importPlugins(imports);
   } catch (e) {
     process.stderr.write(`trm-compare: ${e instanceof Error ? e.message : String(e)}\n`);
     return 2;
@@ -164,7 +169,7 @@ export async function main(argv: string[], deps: CompareDependencies = {}): Prom
     return 0;
   }
   try {
-    return await run(args, argv, deps);
+    return await run(args, argvWithImports, deps);
   } catch (e) {
     process.stderr.write(`trm-compare: ${e instanceof Error ? e.message : String(e)}\n`);
     return e instanceof ArgsError ? 2 : 1;

@@ -10,6 +10,9 @@ Usage:
   trm-train fit --task <t> --data <dir> --model trm|hrm [--config file.yaml] [--set key=value ...] --out runs/<name> [--resume]
   trm-train eval (--run runs/<name> | --weights <file.safetensors> --config <file> --data <dir>) [--steps 16] [--out <file.json>]
 
+Every command takes --import <module> (repeatable): a file (./my-task.mjs) or an installed package, loaded before
+anything else, that registers a task of your own with registerTask from @trm/data.
+
 Run \`trm-train <command> --help\` for the options of one command; \`trm-train --version\` prints the version.
 `;
 
@@ -26,7 +29,20 @@ export function version(): string {
   return pkg.version;
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argvWithImports: string[]): Promise<number> {
+  let argv = argvWithImports;
+  if (argv.some((a) => a === "--import" || a.startsWith("--import="))) {
+    // Plug-in tasks first, since every command looks tasks up by name (loaded lazily, so --help stays fast).
+    try {
+      const { importPlugins, takeImportFlags } = await import("@trm/train");
+      const { imports, rest } = takeImportFlags(argv);
+      argv = rest;
+      if (!argv.includes("--help") && !argv.includes("-h")) await importPlugins(imports);
+    } catch (e) {
+      process.stderr.write(`trm-train: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 2;
+    }
+  }
   const [name, ...rest] = argv;
   if (name === "--version" || name === "-V" || name === "version") {
     process.stdout.write(`trm-train ${version()}\n`);

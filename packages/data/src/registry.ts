@@ -3,9 +3,16 @@ import { mazeTask } from "./maze-task.js";
 import { sudokuTask } from "./sudoku-task.js";
 import type { Task } from "./task.js";
 
-const registry = new Map<string, Task<never, never>>(
+/**
+ * One registry per process, whatever the install layout: the map lives on `globalThis` under a registered symbol, so
+ * two copies of this package (a plug-in resolving its own `@trm/data`, a bundle beside the workspace) see the same
+ * tasks. The first copy loaded creates it with the built-in tasks.
+ */
+const REGISTRY_KEY = Symbol.for("@trm/data:task-registry");
+const holder = globalThis as { [REGISTRY_KEY]?: Map<string, Task<never, never>> };
+const registry: Map<string, Task<never, never>> = (holder[REGISTRY_KEY] ??= new Map<string, Task<never, never>>(
   [sudokuTask, mazeTask, arcTask].map((t) => [t.name, t as unknown as Task<never, never>]),
-);
+));
 
 /** Adds a task under its name; a second task with the same name is an error (no silent replacement). */
 export function registerTask<B, A>(task: Task<B, A>): void {
@@ -17,7 +24,7 @@ export function registerTask<B, A>(task: Task<B, A>): void {
 /** The task registered under `name` (sudoku, maze and arc are built in). */
 export function getTask(name: string): Task {
   const t = registry.get(name);
-  if (!t) throw new Error(`unknown task "${name}"; registered: ${listTasks().join(", ")}`);
+  if (!t) throw new Error(`unknown task "${name}"; registered: ${listTasks().join(", ")} (add one with registerTask; on the command line, --import <module> loads a module that does)`);
   return t;
 }
 

@@ -44,3 +44,4 @@ export {
   type TrainedRun,
   type TrainPoint,
 } from "./train-and-evaluate.js";
+export { importPlugins, PluginImportError, takeImportFlags, type ImportedPlugin } from "./plugins.js";
