@@ -3,7 +3,8 @@ import { attention } from "./attention.js";
 import type { ParamSpec } from "./param-spec.js";
 import { rmsNorm } from "./rms-norm.js";
 import type { RopeTables } from "./rope.js";
-import { splitGateUp, swiglu, swigluInnerWidth, type GateUpHalves } from "./swiglu.js";
+import { splitGateUp, swigluInnerWidth, type GateUpHalves } from "./swiglu.js";
+import { hasFusedSwigluBlock, swigluResidualNorm } from "./swiglu-block.js";
 import { tokenMix } from "./token-mix.js";
 
 /** Shape of one post-norm block. */
@@ -59,9 +60,12 @@ export interface BlockWeights {
 /**
  * The same weights with both SwiGLU `gate_up` matrices split into halves once, so the n + 1 calls of a step run two
  * flag-free products each instead of splitting their activations. Call it where the gradient is recorded (inside the
- * gradient closure) when the weights are differentiated; the halves are new tensors owned by the enclosing tidy.
+ * gradient closure) when the weights are differentiated; the halves are new tensors owned by the enclosing tidy. With
+ * the fused sub-block kernel registered the weights are returned as they are.
  */
 export function splitBlockWeights(w: BlockWeights): BlockWeights {
+  // The fused sub-block kernel reads both halves from the unsplit matrix: nothing to split.
+  if (hasFusedSwigluBlock()) return w;
   return {
     ...w,
     gateUpHalves: splitGateUp(w.gateUp),
@@ -105,6 +109,6 @@ export function block(h: tf.Tensor2D, w: BlockWeights, ctx: BlockContext): tf.Te
     } else {
       throw new Error("block: weights have neither self_attn nor mlp_t matrices.");
     }
-    return rmsNorm(tf.add(x, swiglu(x, w.gateUpHalves ?? w.gateUp, w.down)), ctx.eps);
+    return swigluResidualNorm(x, w.gateUpHalves ?? w.gateUp, w.down, ctx.eps);
   });
 }

@@ -8,6 +8,7 @@ import { linear } from "./linear.js";
 import { rmsNorm } from "./rms-norm.js";
 import { ropeTables, type RopeTables } from "./rope.js";
 import { swiglu } from "./swiglu.js";
+import { swigluResidualNorm } from "./swiglu-block.js";
 
 // The optional native kernels are built only where a C compiler and a CBLAS library exist; elsewhere this skips.
 const addon = loadNativeKernels();
@@ -73,6 +74,23 @@ function refSwiglu([x, wg, wu, wd]: Float64Array[], m: number, d: number, f: num
   const u = matmul(x!, wu!, m, d, f);
   const hh = g.map((v, i) => silu(v) * (u[i] as number));
   return matmul(hh, wd!, m, f, e);
+}
+
+/** rmsNorm(x + swiglu(x)) on [b*s, d]; with tokens, along the sequence of each batch row (x turned to [b*d, s]). */
+function refSwigluBlock([x, wg, wu, wd]: Float64Array[], b: number, s: number, d: number, f: number, tokens: boolean): Float64Array {
+  const [rows, w] = tokens ? [b * d, s] : [b * s, d];
+  const xin = new Float64Array(rows * w);
+  for (let bi = 0; bi < b; bi++) for (let si = 0; si < s; si++) for (let di = 0; di < d; di++) {
+    const v = x![(bi * s + si) * d + di] as number;
+    if (tokens) xin[(bi * d + di) * s + si] = v;
+    else xin[(bi * s + si) * d + di] = v;
+  }
+  const mlp = refSwiglu([xin, wg!, wu!, wd!], rows, w, f, w);
+  const z = refRmsNorm(xin.map((v, i) => v + (mlp[i] as number)), w, 1e-5);
+  if (!tokens) return z;
+  const out = new Float64Array(b * s * d);
+  for (let bi = 0; bi < b; bi++) for (let si = 0; si < s; si++) for (let di = 0; di < d; di++) out[(bi * s + si) * d + di] = z[(bi * d + di) * s + si] as number;
+  return out;
 }
 
 /** Multi-head attention heads on qkv [B*S, 3D] with rotate-half RoPE, merged back to [B*S, D], in float64. */
@@ -158,6 +176,23 @@ function cases(): Case[] {
       outSize: 20,
       op: ([x, g, u, dd]) => swiglu(tf.mul(x as tf.Tensor2D, 10), [g as tf.Tensor2D, u as tf.Tensor2D], dd as tf.Tensor2D),
       ref: ([x, ...w]) => refSwiglu([x!.map((v) => v * 10), ...w], 5, 4, 6, 4),
+    },
+    {
+      name: "swiglu block (residual + RMSNorm)",
+      kernels: ["TrmSwiGLUBlock", "TrmSwiGLUBlockGrad"],
+      shapes: [[6, 4], [4, 5], [4, 5], [5, 4]],
+      outSize: 24,
+      // One [d, 2 inner] gate_up matrix, as the blocks pass it (the token-mode case passes the halves).
+      op: ([x, g, u, dd]) => swigluResidualNorm(x as tf.Tensor2D, tf.concat([g as tf.Tensor2D, u as tf.Tensor2D], 1), dd as tf.Tensor2D, 1e-5),
+      ref: (xs) => refSwigluBlock(xs, 2, 3, 4, 5, false),
+    },
+    {
+      name: "swiglu block along the sequence (mlp_t)",
+      kernels: ["TrmSwiGLUBlock", "TrmSwiGLUBlockGrad"],
+      shapes: [[6, 4], [3, 5], [3, 5], [5, 3]],
+      outSize: 24,
+      op: ([x, g, u, dd]) => swigluResidualNorm(x as tf.Tensor2D, [g as tf.Tensor2D, u as tf.Tensor2D], dd as tf.Tensor2D, 1e-5, { batch: 2, seq: 3 }),
+      ref: (xs) => refSwigluBlock(xs, 2, 3, 4, 5, true),
     },
     { name: "attention", kernels: ["TrmAttention", "TrmAttentionGrad"], shapes: [[10, 24]], outSize: 80, op: attn(null), ref: ([x]) => refAttention(x!, 2, 5, 2, 4, null) },
     { name: "attention with RoPE", kernels: ["TrmAttention", "TrmAttentionGrad"], shapes: [[10, 24]], outSize: 80, op: attn(tables), ref: ([x]) => refAttention(x!, 2, 5, 2, 4, table) },

@@ -13,7 +13,9 @@ export type FusedKernelName =
   | "TrmSwiGLUGrad"
   | "TrmAttention"
   | "TrmAttentionGrad"
-  | "TrmAdamUpdate";
+  | "TrmAdamUpdate"
+  | "TrmSwiGLUBlock"
+  | "TrmSwiGLUBlockGrad";
 
 /** Whether the active backend has the fused kernel `name`. */
 export function hasFusedKernel(name: FusedKernelName): boolean {

@@ -29,12 +29,12 @@ extern void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, 
 /*
  * OpenBLAS splits every product above a small size over all its threads. On the small products of small models
  * (hidden 32-128) the hand-off costs more than it saves, and on a loaded machine a thread that waits for a busy core
- * stalls the whole product: products below GEMM_MT_MIN multiply-adds run on one thread. The OpenBLAS entry points are
+ * stalls the whole product: products below gemm_mt_min multiply-adds run on one thread. The OpenBLAS entry points are
  * weak, so any other CBLAS links too (and keeps its own threading).
  */
 extern void openblas_set_num_threads(int n) __attribute__((weak));
 extern int openblas_get_num_threads(void) __attribute__((weak));
-static double gemm_mt_min = 4194304.0; /* 2^22: a [1024 x 64] x [64 x 64] product */
+static double gemm_mt_min = 16777216.0; /* 2^24: e.g. a [2048 x 128] x [128 x 64] product */
 static int blas_threads_max = 1, blas_threads_now = 1;
 
 static void blas_threads_for(double work) {
@@ -119,7 +119,7 @@ static int args(napi_env env, napi_callback_info info, const char *name, size_t 
  * Scratch memory: per thread, one grow-only buffer per slot, kept between calls (a fresh malloc of a few MB would be
  * a fresh mmap, page faults and zeroing on every call).
  */
-#define SCRATCH_SLOTS 4
+#define SCRATCH_SLOTS 8
 static __thread float *scratch_buf[SCRATCH_SLOTS];
 static __thread int64_t scratch_cap[SCRATCH_SLOTS];
 
@@ -301,6 +301,38 @@ static napi_value rms_norm_grad(napi_env env, napi_callback_info info) {
 /* ---------------------------------------------------------------------------------------------------------------- */
 /* swiglu(buf, m, d, inner, dOut, x, wg, wu, wd, out, g, u)                                                          */
 /*   g = x wg, u = x wu (kept for the gradient), out = (silu(g) u) wd; x [m,d], wg wu [d,inner], wd [inner,dOut].    */
+/*   swiglu_fwd adds beta * out (beta 1 adds a residual already in out).                                              */
+/*   wg and wu have leading dimension ldw (f for separate matrices, 2f for the halves of one [d, 2f] gate_up).          */
+static int swiglu_fwd(Ctx *c, int64_t m, int64_t d, int64_t f, int64_t e, const float *x, const float *wg, const float *wu,
+                      int64_t ldw, const float *wd, float *out, float beta, float *g, float *u) {
+  float *h = scratch(c, 0, m * f);
+  if (!h) return 0;
+  gemm(0, 0, m, f, d, 1.0f, x, d, wg, ldw, 0.0f, g, f);
+  gemm(0, 0, m, f, d, 1.0f, x, d, wu, ldw, 0.0f, u, f);
+  PAR_RANGE(m * f, silu_mul(g, u, h, lo, hi));
+  gemm(0, 0, m, e, f, 1.0f, h, f, wd, e, beta, out, e);
+  return 1;
+}
+
+/* The gradient of swiglu_fwd for the output gradient dy: dx = beta dx + dy d(out)/dx, and the weight gradients. */
+/* wg, wu, dwg and dwu have leading dimension ldw. */
+static int swiglu_bwd(Ctx *c, int64_t m, int64_t d, int64_t f, int64_t e, const float *x, const float *wg, const float *wu,
+                      int64_t ldw, const float *wd, const float *g, const float *u, const float *dy, float *dx, float beta,
+                      float *dwg, float *dwu, float *dwd) {
+  float *a = scratch(c, 0, m * f), *b = scratch(c, 1, m * f);
+  if (!a || !b) return 0;
+  /* a = h = silu(g) u; dwd = h^T dy; b = dh = dy wd^T */
+  PAR_RANGE(m * f, silu_mul(g, u, a, lo, hi));
+  gemm(1, 0, f, e, m, 1.0f, a, f, dy, e, 0.0f, dwd, e);
+  gemm(0, 1, m, f, e, 1.0f, dy, e, wd, e, 0.0f, b, f);
+  PAR_RANGE(m * f, silu_mul_grad(g, u, a, b, lo, hi));
+  gemm(0, 1, m, d, f, 1.0f, b, f, wg, ldw, beta, dx, d);
+  gemm(0, 1, m, d, f, 1.0f, a, f, wu, ldw, 1.0f, dx, d);
+  gemm(1, 0, d, f, m, 1.0f, x, d, b, f, 0.0f, dwg, ldw);
+  gemm(1, 0, d, f, m, 1.0f, x, d, a, f, 0.0f, dwu, ldw);
+  return 1;
+}
+
 static napi_value swiglu(napi_env env, napi_callback_info info) {
   Ctx c;
   double v[11];
@@ -310,12 +342,7 @@ static napi_value swiglu(napi_env env, napi_callback_info info) {
   const float *wd = at(&c, (int64_t)v[7], f * e);
   float *out = at(&c, (int64_t)v[8], m * e), *g = at(&c, (int64_t)v[9], m * f), *u = at(&c, (int64_t)v[10], m * f);
   if (c.failed) return NULL;
-  float *h = scratch(&c, 0, m * f);
-  if (!h) return NULL;
-  gemm(0, 0, m, f, d, 1.0f, x, d, wg, f, 0.0f, g, f);
-  gemm(0, 0, m, f, d, 1.0f, x, d, wu, f, 0.0f, u, f);
-  PAR_RANGE(m * f, silu_mul(g, u, h, lo, hi));
-  gemm(0, 0, m, e, f, 1.0f, h, f, wd, e, 0.0f, out, e);
+  swiglu_fwd(&c, m, d, f, e, x, wg, wu, f, wd, out, 0.0f, g, u);
   return NULL;
 }
 
@@ -331,17 +358,140 @@ static napi_value swiglu_grad(napi_env env, napi_callback_info info) {
   float *dx = at(&c, (int64_t)v[11], m * d), *dwg = at(&c, (int64_t)v[12], d * f), *dwu = at(&c, (int64_t)v[13], d * f);
   float *dwd = at(&c, (int64_t)v[14], f * e);
   if (c.failed) return NULL;
-  float *a = scratch(&c, 0, m * f), *b = scratch(&c, 1, m * f);
-  if (!a || !b) return NULL;
-  /* a = h = silu(g) u; dwd = h^T dy; b = dh = dy wd^T */
-  PAR_RANGE(m * f, silu_mul(g, u, a, lo, hi));
-  gemm(1, 0, f, e, m, 1.0f, a, f, dy, e, 0.0f, dwd, e);
-  gemm(0, 1, m, f, e, 1.0f, dy, e, wd, e, 0.0f, b, f);
-  PAR_RANGE(m * f, silu_mul_grad(g, u, a, b, lo, hi));
-  gemm(0, 1, m, d, f, 1.0f, b, f, wg, f, 0.0f, dx, d);
-  gemm(0, 1, m, d, f, 1.0f, a, f, wu, f, 1.0f, dx, d);
-  gemm(1, 0, d, f, m, 1.0f, x, d, b, f, 0.0f, dwg, f);
-  gemm(1, 0, d, f, m, 1.0f, x, d, a, f, 0.0f, dwu, f);
+  swiglu_bwd(&c, m, d, f, e, x, wg, wu, f, wd, g, u, dy, dx, 0.0f, dwg, dwu, dwd);
+  return NULL;
+}
+
+/* y [A, C, R] = x [A, R, C] (the last two axes swapped), blocked. */
+static void transpose_last2(int64_t A, int64_t R, int64_t C, const float *x, float *y) {
+  const int64_t T = 32, tilesR = (R + T - 1) / T;
+#pragma omp parallel for if (A * R * C >= PAR_MIN) schedule(static)
+  for (int64_t at_ = 0; at_ < A * tilesR; at_++) {
+    const int64_t a = at_ / tilesR, r0 = (at_ % tilesR) * T;
+    const float *xa = x + a * R * C;
+    float *ya = y + a * R * C;
+    const int64_t r1 = r0 + T < R ? r0 + T : R;
+    for (int64_t c0 = 0; c0 < C; c0 += T) {
+      const int64_t c1 = c0 + T < C ? c0 + T : C;
+      for (int64_t r = r0; r < r1; r++)
+        for (int64_t cc = c0; cc < c1; cc++) ya[cc * R + r] = xa[r * C + cc];
+    }
+  }
+}
+
+static void rms_rows(int64_t rows, int64_t cols, float eps, const float *x, float *y, float *r) {
+#pragma omp parallel for if (rows * cols >= PAR_MIN) schedule(static)
+  for (int64_t i = 0; i < rows; i++) {
+    const float *xi = x + i * cols;
+    float *yi = y + i * cols;
+    float s = 0.0f;
+    for (int64_t j = 0; j < cols; j++) s += xi[j] * xi[j];
+    const float ri = 1.0f / sqrtf(s / (float)cols + eps);
+    r[i] = ri;
+    for (int64_t j = 0; j < cols; j++) yi[j] = xi[j] * ri;
+  }
+}
+
+static void rms_rows_grad(int64_t rows, int64_t cols, const float *y, const float *r, const float *dy, float *dx) {
+#pragma omp parallel for if (rows * cols >= PAR_MIN) schedule(static)
+  for (int64_t i = 0; i < rows; i++) {
+    const float *yi = y + i * cols, *dyi = dy + i * cols;
+    float *dxi = dx + i * cols;
+    float s = 0.0f;
+    for (int64_t j = 0; j < cols; j++) s += dyi[j] * yi[j];
+    const float mean = s / (float)cols, ri = r[i];
+    for (int64_t j = 0; j < cols; j++) dxi[j] = ri * (dyi[j] - yi[j] * mean);
+  }
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
+/* The post-norm SwiGLU sub-block y = rmsNorm(x + swiglu(x)) in one call, forward and backward.                      */
+/* Channel mode (tokens 0): x, y [m, d], the MLP and the norm act on rows of d. Token mode (tokens 1, TRM's mlp_t):   */
+/* x, y [B*S, D] with m = B*S, d = D, while the MLP and the norm act along the sequence, on the rows of xT [B, D, S]. */
+/* r [rows], g, u [rows, inner] are kept for the gradient in the layout the MLP sees.                                */
+typedef struct {
+  int64_t B, S, D, f, rows, width;
+  int tokens;
+} BlockShape;
+
+static int block_shape(Ctx *c, const double *v, BlockShape *s) {
+  s->B = (int64_t)v[0];
+  s->S = (int64_t)v[1];
+  s->D = (int64_t)v[2];
+  s->f = (int64_t)v[3];
+  s->tokens = v[4] != 0;
+  if (s->B < 0 || s->S < 0 || s->D < 0 || s->f < 0) {
+    fail(c, "negative size");
+    return 0;
+  }
+  s->rows = s->tokens ? s->B * s->D : s->B * s->S;
+  s->width = s->tokens ? s->S : s->D;
+  return 1;
+}
+
+/* swigluBlock(buf, B, S, D, inner, tokens, eps, x, wgu, wd, y, r, g, u); wgu [w, 2 inner] = [gate | up].           */
+static napi_value swiglu_block(napi_env env, napi_callback_info info) {
+  Ctx c;
+  double v[13];
+  if (!args(env, info, "swigluBlock", 13, &c, v)) return NULL;
+  BlockShape s;
+  if (!block_shape(&c, v, &s)) return NULL;
+  const int64_t n = s.rows * s.width, w = s.width, f = s.f;
+  const float eps = (float)v[5];
+  const float *x = at(&c, (int64_t)v[6], n), *wgu = at(&c, (int64_t)v[7], 2 * w * f), *wd = at(&c, (int64_t)v[8], f * w);
+  float *y = at(&c, (int64_t)v[9], n), *r = at(&c, (int64_t)v[10], s.rows), *g = at(&c, (int64_t)v[11], s.rows * f);
+  float *u = at(&c, (int64_t)v[12], s.rows * f);
+  if (c.failed) return NULL;
+  float *z = scratch(&c, 2, n);
+  float *xt = s.tokens ? scratch(&c, 3, n) : NULL;
+  if (!z || (s.tokens && !xt)) return NULL;
+  const float *xin = x;
+  if (s.tokens) {
+    transpose_last2(s.B, s.S, s.D, x, xt);
+    xin = xt;
+  }
+  memcpy(z, xin, (size_t)n * sizeof(float));
+  if (!swiglu_fwd(&c, s.rows, w, f, w, xin, wgu, wgu + f, 2 * f, wd, z, 1.0f, g, u)) return NULL;
+  if (s.tokens) {
+    rms_rows(s.rows, w, eps, z, xt, r); /* xt is free again: the normed rows go there, then back to [B*S, D] */
+    transpose_last2(s.B, s.D, s.S, xt, y);
+  } else {
+    rms_rows(s.rows, w, eps, z, y, r);
+  }
+  return NULL;
+}
+
+/* swigluBlockGrad(buf, B, S, D, inner, tokens, x, wgu, wd, g, u, y, r, dy, dx, dwgu, dwd)                           */
+static napi_value swiglu_block_grad(napi_env env, napi_callback_info info) {
+  Ctx c;
+  double v[16];
+  if (!args(env, info, "swigluBlockGrad", 16, &c, v)) return NULL;
+  BlockShape s;
+  if (!block_shape(&c, v, &s)) return NULL;
+  const int64_t n = s.rows * s.width, w = s.width, f = s.f;
+  const float *x = at(&c, (int64_t)v[5], n), *wgu = at(&c, (int64_t)v[6], 2 * w * f), *wd = at(&c, (int64_t)v[7], f * w);
+  const float *g = at(&c, (int64_t)v[8], s.rows * f), *u = at(&c, (int64_t)v[9], s.rows * f);
+  const float *y = at(&c, (int64_t)v[10], n), *r = at(&c, (int64_t)v[11], s.rows), *dy = at(&c, (int64_t)v[12], n);
+  float *dx = at(&c, (int64_t)v[13], n), *dwgu = at(&c, (int64_t)v[14], 2 * w * f), *dwd = at(&c, (int64_t)v[15], f * w);
+  if (c.failed) return NULL;
+  /* dz = rmsNorm'(dy) in the MLP's layout; dx = dz + swiglu'(dz) */
+  float *dz = scratch(&c, 2, n);
+  if (!dz) return NULL;
+  if (s.tokens) {
+    float *xt = scratch(&c, 3, n), *yt = scratch(&c, 4, n), *dyt = scratch(&c, 5, n), *dxt = scratch(&c, 6, n);
+    if (!xt || !yt || !dyt || !dxt) return NULL;
+    transpose_last2(s.B, s.S, s.D, y, yt);
+    transpose_last2(s.B, s.S, s.D, dy, dyt);
+    transpose_last2(s.B, s.S, s.D, x, xt);
+    rms_rows_grad(s.rows, w, yt, r, dyt, dz);
+    memcpy(dxt, dz, (size_t)n * sizeof(float));
+    if (!swiglu_bwd(&c, s.rows, w, f, w, xt, wgu, wgu + f, 2 * f, wd, g, u, dz, dxt, 1.0f, dwgu, dwgu + f, dwd)) return NULL;
+    transpose_last2(s.B, s.D, s.S, dxt, dx);
+  } else {
+    rms_rows_grad(s.rows, w, y, r, dy, dz);
+    memcpy(dx, dz, (size_t)n * sizeof(float));
+    swiglu_bwd(&c, s.rows, w, f, w, x, wgu, wgu + f, 2 * f, wd, g, u, dz, dx, 1.0f, dwgu, dwgu + f, dwd);
+  }
   return NULL;
 }
 
@@ -584,7 +734,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sgemmBatched", sgemm_batched}, {"linearGrad", linear_grad},     {"rmsNorm", rms_norm},
       {"rmsNormGrad", rms_norm_grad},  {"swiglu", swiglu},             {"swigluGrad", swiglu_grad},
       {"attention", attention},       {"attentionGrad", attention_grad}, {"transpose3", transpose3},
-      {"adamUpdate", adam_update},     {"tile", tile},
+      {"adamUpdate", adam_update},     {"tile", tile},                 {"swigluBlock", swiglu_block},
+      {"swigluBlockGrad", swiglu_block_grad},
   };
   for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++) {
     napi_value fn;

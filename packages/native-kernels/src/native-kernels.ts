@@ -15,6 +15,10 @@ import * as tf from "@tensorflow/tfjs";
  * - `TrmAttention` {qkv [B·S, 3D], cos?, sin? [S, hd]} {batch, seq, numHeads} -> [out [B·S, D], q, k [B·nh, S, hd]
  *   (RoPE applied, q scaled by 1/sqrt(hd)), p [B·nh, S, S] = softmax(q kᵀ)]
  * - `TrmAttentionGrad` {qkv, cos?, sin?, q, k, p, dy} {batch, seq, numHeads} -> dqkv [B·S, 3D]
+ * - `TrmSwiGLUBlock` {x [B·S, D], wGateUp [w, 2f] (gate | up), wDown [f, w]} {eps, batch, seq, tokens} -> [y = rmsNorm(x +
+ *   swiglu(x)) [B·S, D], r, g, u]: tokens 0 mixes channels (w = D, rows B·S); tokens 1 is TRM's `mlp_t`, the MLP and
+ *   the norm along the sequence (w = S, rows B·D of xᵀ). r [rows], g, u [rows, f] in the MLP's layout.
+ * - `TrmSwiGLUBlockGrad` {x, wGateUp, wDown, g, u, y, r, dy} {batch, seq, tokens} -> [dx, dwGateUp, dwDown]
  * - `TrmAdamUpdate` {p, m, v, g} {kind: "atan2" | "adamw", lr, beta1, beta2, bc1, bc2Sqrt, decay, eps} -> [p', m', v']
  */
 export const FUSED_KERNEL_NAMES = [
@@ -26,6 +30,8 @@ export const FUSED_KERNEL_NAMES = [
   "TrmAttention",
   "TrmAttentionGrad",
   "TrmAdamUpdate",
+  "TrmSwiGLUBlock",
+  "TrmSwiGLUBlockGrad",
 ] as const;
 
 type Fn = (heap: ArrayBuffer, ...args: number[]) => void;
@@ -43,6 +49,8 @@ export interface NativeAddon {
   readonly transpose3: Fn;
   readonly adamUpdate: Fn;
   readonly tile: Fn;
+  readonly swigluBlock: Fn;
+  readonly swigluBlockGrad: Fn;
   /** OpenMP threads of the element-wise passes (1 without OpenMP). */
   readonly threads: number;
 }
@@ -52,7 +60,7 @@ export const ADDON_PATH = fileURLToPath(new URL("../dist/kernels.node", import.m
 
 export type LoadResult = { readonly ok: true; readonly addon: NativeAddon } | { readonly ok: false; readonly reason: string };
 
-const FUNCTIONS = ["sgemmBatched", "linearGrad", "rmsNorm", "rmsNormGrad", "swiglu", "swigluGrad", "attention", "attentionGrad", "transpose3", "adamUpdate", "tile"];
+const FUNCTIONS = ["sgemmBatched", "linearGrad", "rmsNorm", "rmsNormGrad", "swiglu", "swigluGrad", "attention", "attentionGrad", "transpose3", "adamUpdate", "tile", "swigluBlock", "swigluBlockGrad"];
 
 /** Loads the addon when it was built; otherwise says why not (never throws). */
 export function loadNativeKernels(addonPath: string = ADDON_PATH): LoadResult {
@@ -181,6 +189,19 @@ function transposeKernel(addon: NativeAddon, fallback: tf.KernelFunc): tf.Kernel
   };
 }
 
+/**
+ * Identity (what tfjs runs to keep a tensor for a gradient, hundreds of times a step) shares the data and counts one
+ * more reference, as tfjs's cpu backend does, instead of copying it: no kernel writes into its inputs.
+ */
+function identityKernel(fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const x = args.inputs["x"] as tf.TensorInfo;
+    if (x.dtype === "string") return fallback(args);
+    (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  };
+}
+
 /** Tile (what broadcastTo runs) of float32 or int32 tensors up to rank 6 as block copies; anything else stays in wasm. */
 function tileKernel(addon: NativeAddon, fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -211,7 +232,42 @@ function fusedKernels(addon: NativeAddon): Record<(typeof FUSED_KERNEL_NAMES)[nu
     }
     return [1, h.off(c), h.off(s)];
   };
+  /** [batch, seq, D, inner, tokens, width] of a SwiGLU block call, checked against the weights. */
+  const blockShape = (args: Args, name: string): [number, number, number, number, number, number] => {
+    const [x, wgu, wd] = [input(args, "x"), input(args, "wGateUp"), input(args, "wDown")];
+    const [b, s, tokens] = [num(args, "batch"), num(args, "seq"), num(args, "tokens") === 0 ? 0 : 1];
+    const d = x.shape[1] as number;
+    const f = wd.shape[0] as number;
+    const w = tokens === 1 ? s : d;
+    const ok = x.shape.length === 2 && x.shape[0] === b * s && wgu.shape[0] === w && wgu.shape[1] === 2 * f && wd.shape[1] === w;
+    if (!ok) {
+      throw new Error(`${name}: x [${x.shape.join(",")}], wGateUp [${wgu.shape.join(",")}], wDown [${wd.shape.join(",")}] do not fit batch ${b}, seq ${s}, tokens ${tokens}`);
+    }
+    return [b, s, d, f, tokens, w];
+  };
   return {
+    TrmSwiGLUBlock: (args) => {
+      const [b, s, d, f, tokens] = blockShape(args, "TrmSwiGLUBlock");
+      const rows = tokens === 1 ? b * d : b * s;
+      const y = be(args).makeOutput([b * s, d], "float32");
+      const r = be(args).makeOutput([rows], "float32");
+      const g = be(args).makeOutput([rows, f], "float32");
+      const u = be(args).makeOutput([rows, f], "float32");
+      const h = heapOf(be(args));
+      const [x, wgu, wd] = ["x", "wGateUp", "wDown"].map((n) => h.off(input(args, n)));
+      addon.swigluBlock(h.buffer, b, s, d, f, tokens, num(args, "eps"), x!, wgu!, wd!, h.off(y), h.off(r), h.off(g), h.off(u));
+      return [y, r, g, u];
+    },
+    TrmSwiGLUBlockGrad: (args) => {
+      const [b, s, d, f, tokens, w] = blockShape(args, "TrmSwiGLUBlockGrad");
+      const dx = be(args).makeOutput([b * s, d], "float32");
+      const dwgu = be(args).makeOutput([w, 2 * f], "float32");
+      const dwd = be(args).makeOutput([f, w], "float32");
+      const h = heapOf(be(args));
+      const offs = ["x", "wGateUp", "wDown", "g", "u", "y", "r", "dy"].map((n) => h.off(input(args, n)));
+      addon.swigluBlockGrad(h.buffer, b, s, d, f, tokens, ...offs, h.off(dx), h.off(dwgu), h.off(dwd));
+      return [dx, dwgu, dwd];
+    },
     TrmLinearGrad: (args) => {
       const [x, w, dy] = [input(args, "x"), input(args, "w"), input(args, "dy")];
       const [m, k] = x.shape as [number, number];
@@ -338,6 +394,7 @@ export function registerNativeKernels(options: { readonly addonPath?: string; re
   if (options.productsOnly !== true) {
     replace(tf.Transpose, (f) => transposeKernel(addon, f));
     replace(tf.Tile, (f) => tileKernel(addon, f));
+    replace(tf.Identity, (f) => identityKernel(f));
     const fused = fusedKernels(addon);
     for (const name of FUSED_KERNEL_NAMES) {
       tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: fused[name] });
