@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { BACKEND_NAMES, loadSafetensors, useBackend, writeFileAtomic, type BackendRequest } from "@trm/core";
+import { BACKEND_NAMES, loadWeightsFile, useBackend, writeFileAtomic, type BackendRequest } from "@trm/core";
 import { evalBatches, getTask, gridToRows, limitRows, readArcTestPuzzles, readDataset, readIdentifiers, type Grid, type Task } from "@trm/data";
 import { arcEvaluation, evalSummary, evaluateModel, scoreRows, type ArcEvaluation, type EvalSummary, type EvaluationResult } from "@trm/eval";
 import { createModel, evalBatchSize, latestCheckpoint, loadEvalWeights, parseTrainConfig, readConfigFile, readRunIdentity } from "@trm/train";
@@ -12,11 +12,12 @@ const HELP = `trm-train eval: evaluate a trained model on the test split
 
 Usage:
   trm-train eval --run runs/<name> [--data <dir>] [options]
-  trm-train eval --weights <file.safetensors> --config <config.json|yaml> --data <dir> [options]
+  trm-train eval --weights <file.safetensors|checkpoint.pt> --config <config.json|yaml> --data <dir> [options]
 
 Options:
   --run <dir>           a run directory: its config.json and newest checkpoint (EMA weights when present)
-  --weights <file>      a safetensors file with official names (a checkpoint or exported weights)
+  --weights <file>      a safetensors file with official names (a checkpoint or exported weights), or an official
+                        PyTorch checkpoint written by torch.save (read without executing it; see trm-train convert)
   --config <file>       the config the weights were trained with (with --weights)
   --data <dir>          dataset directory (default: the run's data_path)
   --steps N             supervision steps (default: the model's halt_max_steps; 16 for the official models)
@@ -144,7 +145,7 @@ async function run(argv: string[]): Promise<number> {
   const model = createModel(MODELS, config.arch, { vocab_size: meta.vocab_size, seq_len: meta.seq_len, num_puzzle_identifiers: meta.num_puzzle_identifiers }, config.seed);
   const arcTasks = readArcTestPuzzles(dataDir);
   try {
-    const tensors = await loadSafetensors(weightsPath);
+    const tensors = await loadWeightsFile(weightsPath);
     let copy: "ema" | "raw";
     try {
       copy = loadEvalWeights(model, tensors, weightsPath);

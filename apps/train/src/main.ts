@@ -8,7 +8,8 @@ export const USAGE = `trm-train: build datasets, train TRM or HRM, evaluate chec
 Usage:
   trm-train build-data --task <name> (--src <file|dir>... | --generate <spec>) --out <dir> [--subsample N] [--aug N] [--seed S]
   trm-train fit --task <t> --data <dir> --model trm|hrm [--config file.yaml] [--set key=value ...] --out runs/<name> [--resume]
-  trm-train eval (--run runs/<name> | --weights <file.safetensors> --config <file> --data <dir>) [--steps 16] [--out <file.json>]
+  trm-train eval (--run runs/<name> | --weights <file.safetensors|file.pt> --config <file> --data <dir>) [--steps 16] [--out <file.json>]
+  trm-train convert <checkpoint.pt> <out.safetensors> [--ema] [--overwrite]
 
 Every command takes --import <module> (repeatable): a file (./my-task.mjs) or an installed package, loaded before
 anything else, that registers a task of your own with registerTask from @trm/data.
@@ -21,6 +22,7 @@ const commands: Record<string, () => Promise<Command>> = {
   "build-data": () => import("./build-data.js").then((m) => m.command),
   fit: () => import("./fit.js").then((m) => m.command),
   eval: () => import("./eval.js").then((m) => m.command),
+  convert: () => import("./convert.js").then((m) => m.command),
 };
 
 /** The version in this app's package.json. */

@@ -24,3 +24,7 @@ export * from "./q-target.js";
 export * from "./trm-config.js";
 export * from "./trm.js";
 export { editDistance, ModelConfigError, nearestKey, rejectUnknownKeys } from "./config-fields.js";
+export * from "./torch-checkpoint.js";
+export { describeOpcode, PickleDict, PickleGlobal, PickleTuple, TORCH_STORAGE_TYPES, unpickleTorch } from "./torch-pickle.js";
+export type { PickleKey, PickleValue, TorchDtype, TorchStorageRef, TorchTensorRef, UnpickleOptions } from "./torch-pickle.js";
+export { crc32, openZip, type ZipArchive, type ZipEntry } from "./torch-zip.js";

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { RecursiveModel } from "./recursive-model.js";
-import { loadSafetensors, saveSafetensors } from "./safetensors.js";
+import { saveSafetensors } from "./safetensors.js";
+import { loadWeightsFile } from "./torch-checkpoint.js";
 
 /** The state_dict name of the puzzle-embedding table (a buffer of the official sparse embedding). */
 export const PUZZLE_EMB_NAME = "inner.puzzle_emb.weights";
@@ -129,13 +130,16 @@ export function loadStateDict(
   return { loaded, missing, unexpected };
 }
 
-/** Loads a safetensors checkpoint (official names, e.g. the official PyTorch weights) into the model. */
+/**
+ * Loads a weights file into the model: safetensors with official names, or an official PyTorch `torch.save` checkpoint
+ * (recognised by its signature whatever its file name, read without executing anything; see `loadWeightsFile`).
+ */
 export async function loadCheckpointWeights(
   model: RecursiveModel,
   path: string,
   options: Omit<LoadStateDictOptions, "source"> = {},
 ): Promise<LoadStateDictResult> {
-  const tensors = await loadSafetensors(path);
+  const tensors = await loadWeightsFile(path);
   try {
     return loadStateDict(model, tensors, { ...options, source: path });
   } finally {
