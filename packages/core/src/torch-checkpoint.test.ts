@@ -19,7 +19,7 @@ import {
   TorchCheckpointError,
   type DecodedTorchCheckpoint,
 } from "./torch-checkpoint.js";
-import { openZip } from "./torch-zip.js";
+import { crc32, openZip } from "./torch-zip.js";
 import { createTrm } from "./trm.js";
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/torch");
@@ -311,5 +311,12 @@ describe("loading official checkpoints into a model", () => {
     for (const t of [...pt.values(), ...st.values()]) t.dispose();
     expect(tf.memory().numTensors).toBe(before);
     await expect(loadWeightsFile(fixture("trm-att.expected.safetensors"), { weights: "ema" })).rejects.toThrow(TorchCheckpointError);
+  });
+});
+
+describe("crc32", () => {
+  it("gives the standard check value", () => {
+    expect(crc32(new TextEncoder().encode("123456789"))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
   });
 });

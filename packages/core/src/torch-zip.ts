@@ -1,4 +1,4 @@
-import { inflateRawSync } from "node:zlib";
+import * as zlib from "node:zlib";
 import { TorchCheckpointError } from "./torch-pickle.js";
 
 /*
@@ -34,9 +34,12 @@ const MAX_DEFLATE_RATIO = 1032;
 const MAX_ENTRIES = 1_000_000;
 
 let crcTable: Uint32Array | null = null;
+// Node >= 20.15 computes it natively; older versions use the table below.
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 
 /** CRC-32 (IEEE 802.3), as zip stores it. */
 export function crc32(bytes: Uint8Array): number {
+  if (nativeCrc32 !== undefined) return nativeCrc32(bytes) >>> 0;
   if (crcTable === null) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -168,7 +171,7 @@ export function openZip(bytes: Uint8Array, source: string): ZipArchive {
       let out: Uint8Array = raw;
       if (entry.method === 8) {
         try {
-          out = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
+          out = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
         } catch (e) {
           return fail("CORRUPT", `entry "${name}" does not inflate to its declared ${entry.size} bytes: ${e instanceof Error ? e.message : String(e)}`);
         }
