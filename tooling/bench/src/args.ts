@@ -16,6 +16,12 @@ export interface BenchArgs {
   readonly evalSteps: number;
   /** Run the optional native kernels under wasm (@trm/native-kernels). */
   readonly native: boolean;
+  /** wasm: every configuration on pure wasm and with the native kernels, alternately, in one table. */
+  readonly sideBySide: boolean;
+  /** Alternations of pure wasm and native per configuration with --side-by-side. */
+  readonly rounds: number;
+  /** Training steps of the memory soak after the timings (0: none): numTensors and RSS must stay flat. */
+  readonly soak: number;
   /** Probe the largest micro-batch in child processes. */
   readonly probe: boolean;
   readonly probeMax: number;
@@ -42,6 +48,12 @@ export const USAGE = `Usage: pnpm bench [options]
   --eval-steps N                                 supervision steps of one evaluation (default 16)
   --batch N                                      override the configurations' micro-batch
   --native                                       run the native kernels under wasm (@trm/native-kernels)
+  --side-by-side                                 wasm: time each configuration on pure wasm and with the native
+                                                 kernels, alternating --rounds times, and print both with the ratio
+  --rounds N                                     alternations of --side-by-side (default 2)
+  --soak N                                       N training steps per configuration in place of the timing table
+                                                 (after --side-by-side, if given); numTensors and RSS must stay flat
+                                                 (exit code 1 otherwise)
   --no-probe                                     skip the largest-micro-batch probe
   --probe-max N --probe-budget SECONDS           probe cap (default 256) and time budget (default 600)
   --no-data                                      skip the data generator timings
@@ -64,6 +76,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let evalRuns = 1;
   let evalSteps = 16;
   let native = false;
+  let sideBySide = false;
+  let rounds = 2;
+  let soak = 0;
   let probe = true;
   let probeMax = 256;
   let probeBudgetSec = 600;
@@ -107,6 +122,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case "--eval-steps": evalSteps = intArg(flag, value(), 1); break;
       case "--batch": batch = intArg(flag, value(), 1); break;
       case "--native": native = true; break;
+      case "--side-by-side": sideBySide = true; break;
+      case "--rounds": rounds = intArg(flag, value(), 1); break;
+      case "--soak": soak = intArg(flag, value(), 0); break;
       case "--no-probe": probe = false; break;
       case "--probe-max": probeMax = intArg(flag, value(), 1); break;
       case "--probe-budget": probeBudgetSec = intArg(flag, value(), 1); break;
@@ -118,5 +136,6 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       default: throw new Error(`Unknown argument "${a}".\n${USAGE}`);
     }
   }
-  return { backend, webgpuFlags, configs, warmup, runs, evalWarmup, evalRuns, evalSteps, native, probe, probeMax, probeBudgetSec, data, ceiling, outDir, probeChild, batch, help };
+  if (sideBySide && backend !== "wasm") throw new Error(`--side-by-side compares pure wasm with the native kernels: it needs --backend wasm, got "${backend}".`);
+  return { backend, webgpuFlags, configs, warmup, runs, evalWarmup, evalRuns, evalSteps, native, sideBySide, rounds, soak, probe, probeMax, probeBudgetSec, data, ceiling, outDir, probeChild, batch, help };
 }

@@ -15,6 +15,7 @@ import { benchModel, createModel, createTrainLoop, randomBatch } from "./model-b
 import { flopShapeOf } from "./configs.js";
 import { probeMicroBatch, type ProbeChildResult } from "./probe.js";
 import { resultFileName, TABLE_HEADER, tableRow, writeJsonAtomic, type RunRecord } from "./report.js";
+import { SIDE_BY_SIDE_HEADER, sideBySide, sideBySideRow, soak, type SideBySideRow } from "./side-by-side.js";
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -77,20 +78,54 @@ async function main(): Promise<void> {
     out(ceilingTable(rows));
   }
 
+  const modelOptions = {
+    warmup: args.warmup,
+    runs: args.runs,
+    evalWarmup: args.evalWarmup,
+    evalRuns: args.evalRuns,
+    evalSteps: args.evalSteps,
+    ...(args.batch === null ? {} : { batch: args.batch }),
+  };
+  if (args.sideBySide) {
+    const rows: SideBySideRow[] = [];
+    for (const name of args.configs) {
+      err(`bench: ${name}, pure wasm and native kernels alternately (${args.rounds} rounds) ...`);
+      const row = await sideBySide(name, args.rounds, modelOptions);
+      rows.push(row);
+      err(`  ${sideBySideRow(row)}`);
+      if (!row.numTensorsFlat) process.exitCode = 1;
+    }
+    if (!args.native) unregisterNativeKernels();
+    const when = new Date();
+    writeJsonAtomic(path.join(args.outDir, resultFileName("side-by-side", args.backend, when)), { commit: commit(), timestamp: when.toISOString(), rounds: args.rounds, rows });
+    out(`\n### Pure wasm vs native kernels (commit ${commit() ?? "?"}; medians over ${args.rounds} alternating rounds, each the median of ${args.runs} training steps after ${args.warmup} warm-up and ${args.evalRuns} evaluation(s) of ${args.evalSteps} steps)\n`);
+    out(SIDE_BY_SIDE_HEADER);
+    for (const r of rows) out(sideBySideRow(r));
+  }
+  if (args.soak > 0) {
+    out(`\n### Memory over ${args.soak} training steps (${kernel})\n`);
+    out("| config | steps | numTensors (first, last) | RSS MiB (first tenth, end) | flat |\n|---|---|---|---|---|");
+    for (const name of args.configs) {
+      err(`bench: ${name}, ${args.soak} training steps for the memory soak ...`);
+      const r = await soak(name, args.soak, args.batch);
+      const [first, last] = [r.samples[0], r.samples[r.samples.length - 1]];
+      out(`| ${name} | ${r.steps} | ${first?.[1] ?? "-"}, ${last?.[1] ?? "-"} | ${first?.[2].toFixed(0) ?? "-"}, ${last?.[2].toFixed(0) ?? "-"} | ${r.flat ? "yes" : "NO"} |`);
+      if (!r.flat) {
+        err(`bench: ${name}: memory not flat over ${r.steps} steps: ${r.samples.map((s) => `${s[0]}: ${s[1]} tensors, ${s[2].toFixed(0)} MiB`).join("; ")}`);
+        process.exitCode = 1;
+      }
+    }
+    return;
+  }
+  if (args.sideBySide) return;
+
   const records: RunRecord[] = [];
   const cli = fileURLToPath(import.meta.url);
   for (const name of args.configs) {
     const config = findConfig(name);
     err(`bench: ${name} ...`);
     const peakBefore = measureMatMulPeak({ warmup: 1, runs: 5 });
-    const model = await benchModel(config, {
-      warmup: args.warmup,
-      runs: args.runs,
-      evalWarmup: args.evalWarmup,
-      evalRuns: args.evalRuns,
-      evalSteps: args.evalSteps,
-      ...(args.batch === null ? {} : { batch: args.batch }),
-    });
+    const model = await benchModel(config, modelOptions);
     // The peak again after the model: on a shared machine the load drifts, so the better of the two is the
     // ceiling the ratios compare against (the conservative choice).
     const peakAfter = measureMatMulPeak({ warmup: 1, runs: 5 });
