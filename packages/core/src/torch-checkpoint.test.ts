@@ -209,6 +209,9 @@ describe("refusals", () => {
     // Strings and frames longer than the pickle.
     expect(refusal(() => huge(archive(cat([0x80, 0x02, 0x58], u32(0xfffffff0), "x")))).code).toBe("TRUNCATED");
     expect(refusal(() => huge(archive(cat([0x80, 0x04, 0x95], [0, 0, 0, 0, 0, 0, 0, 0x10])))).code).toBe("TRUNCATED");
+    // 300 000 items appended at once: read without exhausting the call stack, then refused as no state dict.
+    const long = cat([0x80, 0x02, 0x5d, 0x28], new Uint8Array(300_000).fill(0x4e), [0x65, 0x2e]);
+    expect(refusal(() => huge(archive(long))).message).toContain("holds no dict of tensors");
   });
 
   it("names truncated and corrupt archives", () => {

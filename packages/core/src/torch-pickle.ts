@@ -219,7 +219,7 @@ export function unpickleTorch(bytes: Uint8Array, options: UnpickleOptions = {}):
   };
   const appendItems = (target: PickleValue, items: PickleValue[]): void => {
     if (!Array.isArray(target)) fail("UNSUPPORTED", `APPEND(S) on a ${typeName(target)}, not a list`);
-    (target as PickleValue[]).push(...items);
+    for (const item of items) (target as PickleValue[]).push(item); // no spread: a list may be longer than the call stack
   };
   const global = (module: string, name: string): PickleGlobal => {
     const qualified = `${module}.${name}`;
