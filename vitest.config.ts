@@ -1,14 +1,20 @@
-import { readdirSync, existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-// Tests import workspace packages from their sources, so `pnpm test` needs no build.
+// Tests import workspace packages from their sources, so `pnpm test` needs no build: `@trm/x` -> src/index.ts and
+// each subpath `@trm/x/y` of the package's exports map -> src/y.ts.
 const root = fileURLToPath(new URL(".", import.meta.url));
-const alias = Object.fromEntries(
-  readdirSync(`${root}packages`)
-    .filter((d) => existsSync(`${root}packages/${d}/src/index.ts`))
-    .map((d) => [`@trm/${d}`, `${root}packages/${d}/src/index.ts`]),
-);
+const alias = readdirSync(`${root}packages`)
+  .filter((d) => existsSync(`${root}packages/${d}/src/index.ts`))
+  .flatMap((d) => {
+    const exportsMap = (JSON.parse(readFileSync(`${root}packages/${d}/package.json`, "utf8")) as { exports?: Record<string, unknown> }).exports ?? {};
+    const subpaths = Object.keys(exportsMap).filter((k) => k.startsWith("./") && !k.endsWith(".json") && existsSync(`${root}packages/${d}/src/${k.slice(2)}.ts`));
+    return [
+      ...subpaths.map((k) => ({ find: new RegExp(`^@trm/${d}/${k.slice(2)}$`), replacement: `${root}packages/${d}/src/${k.slice(2)}.ts` })),
+      { find: new RegExp(`^@trm/${d}$`), replacement: `${root}packages/${d}/src/index.ts` },
+    ];
+  });
 
 const project = (name: string, dir: string) => ({
   extends: true as const,
@@ -32,6 +38,7 @@ export default defineConfig({
       project("trm-loop-parity", "apps/loop-parity"),
       project("@trm/bench", "tooling/bench"),
       project("trm-playground", "apps/playground"),
+      project("@trm/packaging", "tooling/packaging"),
     ],
   },
 });

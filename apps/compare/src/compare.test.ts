@@ -1,10 +1,11 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildDataset, createRng, makeGrid, registerTask, unregisterTask, writeBuiltDataset, type Grid, type Task } from "@trm/data";
+import { buildDataset, createRng, makeGrid, registerTask, unregisterTask, type Grid, type Task } from "@trm/data";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseArgs, parseBudget } from "./args.js";
 import { main, USAGE } from "./main.js";
+import { writeBuiltDataset } from "@trm/data/node";
 
 /** http(s) references other than the SVG namespace declarations. */
 function externalUrls(html: string): string[] {

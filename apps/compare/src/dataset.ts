@@ -4,13 +4,11 @@ import {
   datasetExamples,
   generateDataset,
   getTask,
-  readDataset,
   validateSplits,
-  readIdentifiers,
-  writeBuiltDataset,
   type PuzzleDataset,
 } from "@trm/data";
 import type { Scenario } from "./scenarios.js";
+import { readDataset, readIdentifiers, writeBuiltDataset } from "@trm/data/node";
 
 /** The datasets both models train and test on. */
 export interface CompareData {

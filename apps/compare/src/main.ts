@@ -8,13 +8,12 @@ import {
   evaluateModel,
   formatComparisonTable,
   summaryEvaluator,
-  writeFileAtomic,
-  writeReport,
   type ComparisonContext,
   type EvaluationResult,
   type ModelSeries,
 } from "@trm/eval";
 import { importPlugins, takeImportFlags, trainAndEvaluate, type ModelRegistry, type TrainedRun } from "@trm/train";
+import { writeFileAtomic, writeReport } from "@trm/eval/report";
 import { ArgsError, describeBudget, parseArgs, type CompareArgs } from "./args.js";
 import { generateScenarioData, readCompareData, type CompareData } from "./dataset.js";
 import { DEFAULT_PAIRING, DEFAULT_SCENARIO, lookup, PAIRINGS, SCENARIO_SETS, SCENARIOS } from "./scenarios.js";

@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readDataset } from "@trm/data";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
 import { DIST, startServer } from "../scripts/serve.js";
+import { readDataset } from "@trm/data/node";
 
 // The page in real headless Chromium (Debian's /usr/bin/chromium, no browser download) against the Node evaluation of
 // the same checkpoint: a tiny TRM trained here for a few steps on generated 4x4 Sudoku.

@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readDataset, readIdentifiers } from "@trm/data";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { command } from "./build-data.js";
+import { readDataset, readIdentifiers } from "@trm/data/node";
 
 const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../..");
 const sharedData = resolve(repoRoot, "../shared/data");

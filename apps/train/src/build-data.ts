@@ -1,17 +1,8 @@
 // trm-train build-data: reads or generates puzzles of a task and writes the official dataset layout.
-import {
-  buildDataset,
-  datasetSummary,
-  getTask,
-  holdOutItems,
-  listTasks,
-  parseGenerateSpec,
-  subsampleItems,
-  writeBuiltDataset,
-  type TaskItem,
-} from "@trm/data";
+import { buildDataset, datasetSummary, getTask, holdOutItems, listTasks, parseGenerateSpec, subsampleItems, type TaskItem } from "@trm/data";
 import { parseFlags } from "./flags.js";
 import type { Command } from "./command.js";
+import { nodeFiles, writeBuiltDataset } from "@trm/data/node";
 
 const HELP = `trm-train build-data: build a dataset in the official layout (train/ test/ dataset.json, all__*.npy, identifiers.json)
 
@@ -98,7 +89,7 @@ function buildData(argv: string[]): number {
       items = task.generate(spec.params, seed, progress("puzzles"));
     } else {
       process.stderr.write(`loading ${values.src?.join(", ")}...\n`);
-      items = task.load(values.src ?? []);
+      items = task.load(values.src ?? [], nodeFiles);
     }
     process.stderr.write(`${items.length} puzzles read in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     if (items.length === 0) return fail(spec ? "the generator spec makes no puzzles: give train=N (and test=N)" : `no puzzles in ${values.src?.join(", ")}`);

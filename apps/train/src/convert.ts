@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { readOfficialCheckpoint, writeSafetensorsFile } from "@trm/core";
+import { readOfficialCheckpoint, writeSafetensorsFile } from "@trm/core/node";
 import { commandWithErrors, type Command } from "./command.js";
 import { parseFlags, UsageError } from "./flags.js";
 

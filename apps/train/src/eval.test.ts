@@ -1,8 +1,10 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { saveModelWeights, useBackend } from "@trm/core";
-import { evalBatches, limitRows, readArcTestPuzzles, readDataset } from "@trm/data";
+import { useBackend } from "@trm/core";
+import { saveModelWeights } from "@trm/core/node";
+import { evalBatches, limitRows } from "@trm/data";
+import { loadArcTestPuzzles, readDataset } from "@trm/data/node";
 import { evaluateModel, scoreRows } from "@trm/eval";
 import { createModel, evalBatchSize, PRESETS, parseTrainConfig, type TrainConfigInput } from "@trm/train";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -99,7 +101,7 @@ describe("trm-train eval", () => {
     expect(sub.e1).toHaveLength(1);
     expect(sub.e2).toHaveLength(2);
     // pass@1 in the summary is the share of tasks whose first attempts are all right.
-    const tasks = readArcTestPuzzles(data) ?? [];
+    const tasks = loadArcTestPuzzles(data) ?? [];
     const rows = (g: { rows: number; cols: number; cells: ArrayLike<number> }) =>
       Array.from({ length: g.rows }, (_, i) => Array.from(g.cells).slice(i * g.cols, (i + 1) * g.cols));
     const right = tasks.filter((t) => t.test.every((p, i) => JSON.stringify(sub[t.id]?.[i]?.attempt_1) === JSON.stringify(rows(p.output))));

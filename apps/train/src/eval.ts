@@ -1,12 +1,14 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { BACKEND_NAMES, loadWeightsFile, useBackend, writeFileAtomic, type BackendRequest } from "@trm/core";
-import { evalBatches, getTask, gridToRows, limitRows, readArcTestPuzzles, readDataset, readIdentifiers, type Grid, type Task } from "@trm/data";
+import { BACKEND_NAMES, useBackend, type BackendRequest } from "@trm/core";
+import { evalBatches, getTask, gridToRows, limitRows, type Grid, type Task } from "@trm/data";
 import { arcEvaluation, evalSummary, evaluateModel, scoreRows, type ArcEvaluation, type EvalSummary, type EvaluationResult } from "@trm/eval";
 import { createModel, evalBatchSize, latestCheckpoint, loadEvalWeights, parseTrainConfig, readConfigFile, readRunIdentity } from "@trm/train";
 import { parseFlags, positiveIntFlag, UsageError } from "./flags.js";
 import { commandWithErrors, type Command } from "./command.js";
 import { MODELS } from "./models.js";
+import { loadWeightsFile, writeFileAtomic } from "@trm/core/node";
+import { loadArcTestPuzzles, readDataset, readIdentifiers } from "@trm/data/node";
 
 const HELP = `trm-train eval: evaluate a trained model on the test split
 
@@ -143,7 +145,7 @@ async function run(argv: string[]): Promise<number> {
   const test = readDataset(dataDir, "test");
   const meta = test.metadata;
   const model = createModel(MODELS, config.arch, { vocab_size: meta.vocab_size, seq_len: meta.seq_len, num_puzzle_identifiers: meta.num_puzzle_identifiers }, config.seed);
-  const arcTasks = readArcTestPuzzles(dataDir);
+  const arcTasks = loadArcTestPuzzles(dataDir);
   try {
     const tensors = await loadWeightsFile(weightsPath);
     let copy: "ema" | "raw";

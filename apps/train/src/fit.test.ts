@@ -2,12 +2,14 @@ import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { useBackend } from "@trm/core";
-import { evalBatches, limitRows, readDataset } from "@trm/data";
+import { evalBatches, limitRows } from "@trm/data";
 import { evalSummary, evaluateModel } from "@trm/eval";
 import { createModel, PRESETS, parseTrainConfig } from "@trm/train";
+import { readDataset } from "@trm/data/node";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "./main.js";
 import { MODELS } from "./models.js";
+import { readDataset } from "@trm/data/node";
 
 // The tiny preset, shortened to fit a shared 2-core box in well under a minute (20-30 s measured under load).
 const STEPS = 60;

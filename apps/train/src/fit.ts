@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { BACKEND_NAMES, useBackend, type BackendRequest } from "@trm/core";
-import { evalBatches, getTask, limitRows, readDataset, TrainSampler, validateSplits, type TrainSamplerState } from "@trm/data";
+import { evalBatches, getTask, limitRows, TrainSampler, validateSplits, type TrainSamplerState } from "@trm/data";
 import { summaryEvaluator } from "@trm/eval";
 import {
   createModel,
@@ -17,6 +17,7 @@ import {
 import { parseFlags, positiveIntFlag, positiveNumberFlag, UsageError } from "./flags.js";
 import { commandWithErrors, type Command } from "./command.js";
 import { MODELS } from "./models.js";
+import { readDataset } from "@trm/data/node";
 
 const HELP = `trm-train fit: train TRM or HRM with the official procedure
 

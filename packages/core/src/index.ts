@@ -1,7 +1,5 @@
 export * from "./backend.js";
 export * from "./recursive-model.js";
-export * from "./atomic-write.js";
-export * from "./pause-point.js";
 export * from "./safetensors.js";
 export * from "./state-dict.js";
 export * from "./prng.js";
@@ -24,7 +22,5 @@ export * from "./q-target.js";
 export * from "./trm-config.js";
 export * from "./trm.js";
 export { editDistance, ModelConfigError, nearestKey, rejectUnknownKeys } from "./config-fields.js";
-export * from "./torch-checkpoint.js";
-export { describeOpcode, PickleDict, PickleGlobal, PickleTuple, TORCH_STORAGE_TYPES, unpickleTorch } from "./torch-pickle.js";
-export type { PickleKey, PickleValue, TorchDtype, TorchStorageRef, TorchTensorRef, UnpickleOptions } from "./torch-pickle.js";
-export { crc32, openZip, type ZipArchive, type ZipEntry } from "./torch-zip.js";
+export { describeOpcode, PickleDict, PickleGlobal, PickleTuple, TORCH_STORAGE_TYPES, TorchCheckpointError, unpickleTorch } from "./torch-pickle.js";
+export type { PickleKey, PickleValue, TorchCheckpointErrorCode, TorchDtype, TorchStorageRef, TorchTensorRef, UnpickleOptions } from "./torch-pickle.js";

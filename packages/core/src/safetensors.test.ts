@@ -6,16 +6,8 @@ import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "./backend.js";
-import {
-  SafetensorsError,
-  decodeSafetensors,
-  encodeSafetensors,
-  loadSafetensors,
-  readSafetensorsFile,
-  saveSafetensors,
-  type SafetensorsTensor,
-  MAX_SAFETENSORS_TENSORS,
-} from "./safetensors.js";
+import { MAX_SAFETENSORS_TENSORS, SafetensorsError, decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from "./safetensors.js";
+import { loadSafetensors, readSafetensorsFile, saveSafetensors } from "./safetensors-file.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const golden = resolve(repoRoot, "../shared/golden");

@@ -1,6 +1,4 @@
-import { readFile } from "node:fs/promises";
 import * as tf from "@tensorflow/tfjs";
-import { writeFileAtomic } from "./atomic-write.js";
 
 /*
  * The safetensors format, the weight exchange format of PyTorch, JAX and Hugging Face tooling:
@@ -291,58 +289,10 @@ function topLevelKeys(text: string): string[] {
   return keys;
 }
 
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-
-/** Reads and decodes a safetensors file into typed arrays (no tfjs tensors), for tools. */
-export async function readSafetensorsFile(path: string): Promise<DecodedSafetensors> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new SafetensorsError(path, null, `cannot read: ${errorText(e)}`, { cause: e });
-  }
-  return decodeSafetensors(bytes, { source: path });
-}
-
-/**
- * Writes typed-array tensors to `path` atomically: into a temporary file in the same directory, flushed, then renamed
- * over `path`. On any failure the previous file at `path` is untouched and the temporary file is removed.
- */
-export async function writeSafetensorsFile(
-  path: string,
-  tensors: ReadonlyMap<string, SafetensorsTensor>,
-  metadata?: Readonly<Record<string, string>>,
-): Promise<void> {
-  await writeFileAtomic(path, encodeSafetensors(tensors, metadata), "safetensors file");
-}
-
-/** Saves tfjs tensors (float32 -> F32, int32 -> I32, bool -> BOOL) atomically, as {@link writeSafetensorsFile}. */
-export async function saveSafetensors(
-  path: string,
-  tensors: ReadonlyMap<string, tf.Tensor>,
-  metadata?: Readonly<Record<string, string>>,
-): Promise<void> {
-  const raw = new Map<string, SafetensorsTensor>();
-  for (const [name, t] of tensors) {
-    if (t.dtype !== "float32" && t.dtype !== "int32" && t.dtype !== "bool") {
-      throw new Error(`Cannot write safetensors file ${path}: tensor "${name}" has dtype ${t.dtype}, expected float32, int32 or bool`);
-    }
-  }
-  for (const [name, t] of tensors) {
-    const data = await t.data();
-    const shape = t.shape;
-    if (t.dtype === "float32") raw.set(name, { dtype: "F32", shape, data: data as Float32Array });
-    else if (t.dtype === "int32") raw.set(name, { dtype: "I32", shape, data: data as Int32Array });
-    else raw.set(name, { dtype: "BOOL", shape, data: data as Uint8Array });
-  }
-  await writeSafetensorsFile(path, raw, metadata);
-}
-
-/** Loads a safetensors file as tfjs tensors (F32/BF16/F16 -> float32, I32/I64/U8 -> int32, BOOL -> bool). The caller owns them. */
-export async function loadSafetensors(path: string): Promise<Map<string, tf.Tensor>> {
-  const { tensors } = await readSafetensorsFile(path);
+/** Decoded tensors as tfjs tensors (F32/BF16/F16 -> float32, I32/I64/U8 -> int32, BOOL -> bool). The caller owns them. */
+export function safetensorsToTensors(decoded: DecodedSafetensors): Map<string, tf.Tensor> {
   const out = new Map<string, tf.Tensor>();
-  for (const [name, t] of tensors) {
+  for (const [name, t] of decoded.tensors) {
     const shape = [...t.shape];
     if (t.dtype === "F32") out.set(name, tf.tensor(t.data, shape, "float32"));
     else if (t.dtype === "I32") out.set(name, tf.tensor(t.data, shape, "int32"));
@@ -350,4 +300,22 @@ export async function loadSafetensors(path: string): Promise<Map<string, tf.Tens
     else out.set(name, tf.tensor(t.data, shape, "bool"));
   }
   return out;
+}
+
+/** Reads tfjs tensors (float32 -> F32, int32 -> I32, bool -> BOOL) into typed arrays for {@link encodeSafetensors}. */
+export async function tensorsToSafetensors(tensors: ReadonlyMap<string, tf.Tensor>, where = "<memory>"): Promise<Map<string, SafetensorsTensor>> {
+  for (const [name, t] of tensors) {
+    if (t.dtype !== "float32" && t.dtype !== "int32" && t.dtype !== "bool") {
+      throw new Error(`Cannot write safetensors file ${where}: tensor "${name}" has dtype ${t.dtype}, expected float32, int32 or bool`);
+    }
+  }
+  const raw = new Map<string, SafetensorsTensor>();
+  for (const [name, t] of tensors) {
+    const data = await t.data();
+    const shape = t.shape;
+    if (t.dtype === "float32") raw.set(name, { dtype: "F32", shape, data: data as Float32Array });
+    else if (t.dtype === "int32") raw.set(name, { dtype: "I32", shape, data: data as Int32Array });
+    else raw.set(name, { dtype: "BOOL", shape, data: data as Uint8Array });
+  }
+  return raw;
 }

@@ -7,16 +7,9 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "./backend.js";
 import type { RecursiveModel } from "./recursive-model.js";
-import { readSafetensorsFile } from "./safetensors.js";
-import {
-  PUZZLE_EMB_NAME,
-  StateDictMismatchError,
-  loadCheckpointWeights,
-  loadStateDict,
-  saveModelWeights,
-  stripPrefix,
-  stripPrefixes,
-} from "./state-dict.js";
+import { PUZZLE_EMB_NAME, StateDictMismatchError, loadStateDict, stripPrefix, stripPrefixes } from "./state-dict.js";
+import { readSafetensorsFile } from "./safetensors-file.js";
+import { loadCheckpointWeights, saveModelWeights } from "./state-dict-file.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const goldenFile = resolve(repoRoot, "../shared/golden/trm-att.weights.safetensors");

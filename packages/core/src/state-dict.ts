@@ -1,7 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { RecursiveModel } from "./recursive-model.js";
-import { saveSafetensors } from "./safetensors.js";
-import { loadWeightsFile } from "./torch-checkpoint.js";
+import { decodeSafetensors, encodeSafetensors, safetensorsToTensors, tensorsToSafetensors } from "./safetensors.js";
 
 /** The state_dict name of the puzzle-embedding table (a buffer of the official sparse embedding). */
 export const PUZZLE_EMB_NAME = "inner.puzzle_emb.weights";
@@ -130,38 +129,29 @@ export function loadStateDict(
   return { loaded, missing, unexpected };
 }
 
-/**
- * Loads a weights file into the model: safetensors with official names, or an official PyTorch `torch.save` checkpoint
- * (recognised by its signature whatever its file name, read without executing anything; see `loadWeightsFile`).
- */
-export async function loadCheckpointWeights(
-  model: RecursiveModel,
-  path: string,
-  options: Omit<LoadStateDictOptions, "source"> = {},
-): Promise<LoadStateDictResult> {
-  const tensors = await loadWeightsFile(path);
+/** Loads safetensors bytes (official names, e.g. the official PyTorch weights) into the model; `source` names them in errors. */
+export function loadCheckpointBytes(model: RecursiveModel, bytes: Uint8Array, options: LoadStateDictOptions = {}): LoadStateDictResult {
+  const source = options.source ?? "<bytes>";
+  const tensors = safetensorsToTensors(decodeSafetensors(bytes, { source }));
   try {
-    return loadStateDict(model, tensors, { ...options, source: path });
+    return loadStateDict(model, tensors, { ...options, source });
   } finally {
     for (const t of tensors.values()) t.dispose();
   }
 }
 
 /**
- * Saves the model's state dict as safetensors, atomically. Metadata carries `format: "pt"` (the names and [out, in]
- * layout are PyTorch's) and `config` (the model's config as JSON), as the official tooling writes; `metadata` adds
- * to or overrides those.
+ * The model's state dict as safetensors bytes. Metadata carries `format: "pt"` (the names and [out, in] layout are
+ * PyTorch's) and `config` (the model's config as JSON), as the official tooling writes; `metadata` adds to or
+ * overrides those.
  */
-export async function saveModelWeights(
-  model: RecursiveModel,
-  path: string,
-  metadata?: Readonly<Record<string, string>>,
-): Promise<void> {
+export async function encodeModelWeights(model: RecursiveModel, metadata?: Readonly<Record<string, string>>, where = "<memory>"): Promise<Uint8Array> {
   const state = model.stateDict();
   // stateDict may hand out the variables themselves or copies: free only what the model does not own.
   const owned = new Set<tf.Tensor>(modelVariables(model).values());
   try {
-    await saveSafetensors(path, state, { format: "pt", config: JSON.stringify(model.config), ...metadata });
+    const raw = await tensorsToSafetensors(state, where);
+    return encodeSafetensors(raw, { format: "pt", config: JSON.stringify(model.config), ...metadata });
   } finally {
     for (const t of state.values()) if (!owned.has(t)) t.dispose();
   }

@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "./backend.js";
 import { createRng } from "./prng.js";
 import { disposeCarry, type Batch, type RecursiveModel, type StepResult } from "./recursive-model.js";
-import { decodeSafetensors, writeSafetensorsFile } from "./safetensors.js";
-import { loadCheckpointWeights } from "./state-dict.js";
+import { decodeSafetensors } from "./safetensors.js";
+import { writeSafetensorsFile } from "./safetensors-file.js";
+import { loadCheckpointWeights } from "./state-dict-file.js";
 import { writeZip } from "./test-utils/zip-writer.js";
 import {
   decodeTorchCheckpoint,

@@ -1,6 +1,6 @@
 import { open, readFile } from "node:fs/promises";
 import * as tf from "@tensorflow/tfjs";
-import { loadSafetensors } from "./safetensors.js";
+import { loadSafetensors } from "./safetensors-file.js";
 import { stripPrefix } from "./state-dict.js";
 import {
   PickleDict,

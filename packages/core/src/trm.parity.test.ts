@@ -5,8 +5,8 @@ import type * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "./backend.js";
 import { disposeCarry, type Batch } from "./recursive-model.js";
-import { loadCheckpointWeights } from "./state-dict.js";
 import { createTrm } from "./trm.js";
+import { loadCheckpointWeights } from "./state-dict-file.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const golden = path.resolve(repoRoot, "../shared/golden");

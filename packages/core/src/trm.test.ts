@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "./backend.js";
 import { createRng } from "./prng.js";
 import { disposeCarry, type Batch, type Carry, type StepResult, type TrainStepResult } from "./recursive-model.js";
-import { loadCheckpointWeights, loadStateDict, saveModelWeights, StateDictMismatchError } from "./state-dict.js";
+import { loadStateDict, StateDictMismatchError } from "./state-dict.js";
 import { createTrm, type Trm } from "./trm.js";
+import { loadCheckpointWeights, saveModelWeights } from "./state-dict-file.js";
 
 const tiny = {
   hidden_size: 8,

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { Sha256, sha256Hex } from "./sha256.js";
 import type { ArcPair } from "./arc.js";
 import { DIHEDRAL_INVERSE, dihedralTransform, isDihedralId, type DihedralId } from "./dihedral.js";
 import { invertPermutation, mapCells, type Grid } from "./grid.js";
@@ -68,11 +68,8 @@ function gridBytes(g: Grid): Uint8Array {
  */
 export function arcPairsHash(pairs: readonly ArcPair[]): string {
   const parts = pairs.map((p) => {
-    const h = createHash("sha256");
-    h.update(gridBytes(p.input));
-    h.update(gridBytes(p.output));
-    return h.digest("hex");
+    return new Sha256().update(gridBytes(p.input)).update(gridBytes(p.output)).hex();
   });
   parts.sort();
-  return createHash("sha256").update(parts.join("|")).digest("hex");
+  return sha256Hex(parts.join("|"));
 }

@@ -1,5 +1,5 @@
 import { buildDataset, type BuildOptions, type BuiltDataset } from "./build.js";
-import { ARC_MAX_SIDE, ARC_SEQ_LEN, ARC_VOCAB_SIZE, decodeArcGrid, encodeArcGrid, isArcEvaluationSubset, loadArcSources, parseArcGrid, type ArcTask } from "./arc.js";
+import { ARC_MAX_SIDE, ARC_SEQ_LEN, ARC_VOCAB_SIZE, decodeArcGrid, encodeArcGrid, isArcEvaluationSubset, parseArcGrid, readArcSources, type ArcTask } from "./arc.js";
 import {
   applyArcAugmentation,
   inverseArcAugmentation,
@@ -34,7 +34,7 @@ export const arcTask: Task<Grid, ArcAugmentation> = {
   description: "ARC-AGI tasks (per-task JSON folders or the Kaggle challenges/solutions pair)",
   vocabulary: () => ["<pad>", "<eos>", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
   seqLen: () => ARC_SEQ_LEN,
-  load: (paths) => arcItems(loadArcSources(paths)),
+  load: (paths, files) => arcItems(readArcSources(files, paths)),
   validate(example, where) {
     for (const [field, g] of [["input", example.question], ["output", example.answer]] as const) {
       parseArcGrid(gridToRows(g), where.file, where.location, field);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ARC_EOS, decodeArcGrid, encodeArcGrid, findArcGrid, loadArcSources, loadArcTaskFile, parseArcTask, type ArcTask } from "./arc.js";
+import { ARC_EOS, decodeArcGrid, encodeArcGrid, findArcGrid, parseArcTask, type ArcTask } from "./arc.js";
 import {
   applyArcAugmentation,
   arcPairsHash,
@@ -17,6 +17,7 @@ import { DIHEDRAL_IDS } from "./dihedral.js";
 import { gridFromRows, gridsEqual, makeGrid, type Grid } from "./grid.js";
 import { createRng } from "./rng.js";
 import { hasSharedData, sharedData } from "./test-utils/shared.js";
+import { loadArcSources, loadArcTaskFile } from "./node.js";
 
 const arcGrid = fc
   .record({ rows: fc.integer({ min: 1, max: 30 }), cols: fc.integer({ min: 1, max: 30 }) })

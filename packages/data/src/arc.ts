@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { DataError, describeValue, readTextFile } from "./errors.js";
+import { readJson, type FileSource } from "./files.js";
+import { baseName, dirName, joinPath } from "./path.js";
+import { DataError, describeValue } from "./errors.js";
 import { gridFromRows, type Grid } from "./grid.js";
 
 /** ARC boards are at most 30 x 30; the encoded sequence is the full 30 x 30 board. */
@@ -78,28 +78,19 @@ export function parseArcTask(raw: unknown, file: string, id: string, subset: str
   return { id, subset, file, train, test };
 }
 
-function readJson(file: string): unknown {
-  const text = readTextFile(file);
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new DataError({ file, field: "json", expected: "valid JSON", got: (e as Error).message });
-  }
-}
-
 /** One task per file (ARC-AGI-1/2, ConceptARC): the id is the file name, the subset its folder's name. */
-export function loadArcTaskFile(file: string): ArcTask {
-  return parseArcTask(readJson(file), file, basename(file, ".json"), basename(dirname(file)));
+export function readArcTaskFile(files: FileSource, file: string): ArcTask {
+  return parseArcTask(readJson(files, file), file, baseName(file, ".json"), baseName(dirName(file)));
 }
 
 /**
  * The held-out ARC tasks of a built dataset: `<dir>/test_puzzles.json` (`{task_id: {train, test}}`, as the official
  * builder writes it), in file order. Null when the dataset has no such file (it was not built from ARC).
  */
-export function readArcTestPuzzles(dir: string): ArcTask[] | null {
-  const file = join(dir, "test_puzzles.json");
-  if (!existsSync(file)) return null;
-  const raw = readJson(file);
+export function readArcTestPuzzles(files: FileSource, dir: string): ArcTask[] | null {
+  const file = joinPath(dir, "test_puzzles.json");
+  if (files.kind(file) !== "file") return null;
+  const raw = readJson(files, file);
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new DataError({ file, field: "json", expected: "an object {task_id: {train, test}}", got: describe(raw) });
   }
@@ -110,16 +101,16 @@ export function readArcTestPuzzles(dir: string): ArcTask[] | null {
  * The combined Kaggle pair: `<prefix>_<subset>_challenges.json` (test pairs without outputs) plus the matching
  * `<prefix>_<subset>_solutions.json` (`{id: [grid per test input]}`), which must exist and cover every test input.
  */
-export function loadArcKaggle(challengesFile: string): ArcTask[] {
+export function readArcKaggle(files: FileSource, challengesFile: string): ArcTask[] {
   const m = /^(.*)_([^_]+)_challenges\.json$/.exec(challengesFile);
   if (!m) throw new DataError({ file: challengesFile, field: "file name", expected: "<prefix>_<subset>_challenges.json" });
-  const subset = basename(m[2] ?? "");
+  const subset = baseName(m[2] ?? "");
   const solutionsFile = `${m[1]}_${subset}_solutions.json`;
-  if (!existsSync(solutionsFile)) {
+  if (files.kind(solutionsFile) !== "file") {
     throw new DataError({ file: challengesFile, field: "solutions", expected: `the answers in ${solutionsFile}`, got: "no such file" });
   }
-  const challenges = readJson(challengesFile);
-  const solutions = readJson(solutionsFile);
+  const challenges = readJson(files, challengesFile);
+  const solutions = readJson(files, solutionsFile);
   if (typeof challenges !== "object" || challenges === null || Array.isArray(challenges)) {
     throw new DataError({ file: challengesFile, field: "root", expected: "an object {task id: task}" });
   }
@@ -158,20 +149,21 @@ export function loadArcKaggle(challengesFile: string): ArcTask[] {
  * Loads tasks from files and folders. A folder is walked recursively for `*.json` (other files, such as licences and
  * id lists, are not tasks); a `*_challenges.json` file is read with its solutions. Task ids must be unique per subset.
  */
-export function loadArcSources(paths: readonly string[]): ArcTask[] {
+export function readArcSources(files: FileSource, paths: readonly string[]): ArcTask[] {
   const tasks: ArcTask[] = [];
   const visit = (p: string): void => {
-    if (!existsSync(p)) throw new DataError({ file: p, field: "path", expected: "an existing file or folder", got: "no such path" });
-    if (statSync(p).isDirectory()) {
-      for (const name of readdirSync(p).sort()) {
-        const child = join(p, name);
-        if (statSync(child).isDirectory() || name.endsWith(".json")) {
+    const kind = files.kind(p);
+    if (kind === undefined) throw new DataError({ file: p, field: "path", expected: "an existing file or folder", got: "no such path" });
+    if (kind === "dir") {
+      for (const name of files.list(p).sort()) {
+        const child = joinPath(p, name);
+        if (name.endsWith(".json") || files.kind(child) === "dir") {
           if (name.endsWith("_solutions.json")) continue; // read together with its challenges file
           visit(child);
         }
       }
-    } else if (p.endsWith("_challenges.json")) tasks.push(...loadArcKaggle(p));
-    else tasks.push(loadArcTaskFile(p));
+    } else if (p.endsWith("_challenges.json")) tasks.push(...readArcKaggle(files, p));
+    else tasks.push(readArcTaskFile(files, p));
   };
   paths.forEach(visit);
   const seen = new Map<string, string>();

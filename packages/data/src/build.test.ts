@@ -5,8 +5,7 @@ import { describe, expect, it } from "vitest";
 import { decodeArcGrid } from "./arc.js";
 import { invertArcAugmentation } from "./arc-augment.js";
 import { arcPuzzleInverses, buildArcDataset } from "./arc-task.js";
-import { buildDataset, holdOutItems, subsampleItems, writeBuiltDataset } from "./build.js";
-import { readDataset, readIdentifiers } from "./dataset.js";
+import { buildDataset, holdOutItems, subsampleItems } from "./build.js";
 import { gridFromRows, gridsEqual, type Grid } from "./grid.js";
 import { buildMazeDataset } from "./maze-task.js";
 import { generateMaze } from "./maze-generator.js";
@@ -14,6 +13,7 @@ import { decodeSudokuGrid, sudokuConflict } from "./sudoku.js";
 import { generateSudoku } from "./sudoku-generator.js";
 import { buildSudokuDataset, sudokuTask } from "./sudoku-task.js";
 import type { ArcTask } from "./arc.js";
+import { writeBuiltDataset, readDataset, readIdentifiers } from "./node.js";
 
 describe("buildSudokuDataset (official Sudoku layout)", () => {
   it("makes one group of 1+N one-example puzzles per train puzzle, unaugmented test, all ids 0", () => {

@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { Sha256, sha256Hex } from "./sha256.js";
 import { DataError } from "./errors.js";
-import { writeDataset, writeIdentifiers, writeJsonFile, type DatasetMetadata, type PuzzleDataset, type Split, type TokenArray } from "./dataset.js";
+import { type DatasetMetadata, type PuzzleDataset, type Split, type TokenArray } from "./dataset.js";
 import { createRng, type Rng } from "./rng.js";
 import type { Task, TaskExample, TaskItem } from "./task.js";
 
@@ -99,14 +98,10 @@ interface Variant<B> {
 
 function variantHash<B>(task: Task<B, unknown>, v: { train: readonly TaskExample<B>[]; test: readonly TaskExample<B>[] }): string {
   const parts = [...v.train, ...v.test].map((ex) => {
-    const h = createHash("sha256");
-    h.update(task.encode(ex.question));
-    h.update("|");
-    h.update(task.encode(ex.answer));
-    return h.digest("hex");
+    return new Sha256().update(task.encode(ex.question)).update("|").update(task.encode(ex.answer)).hex();
   });
   parts.sort();
-  return createHash("sha256").update(parts.join("|")).digest("hex");
+  return sha256Hex(parts.join("|"));
 }
 
 /** The original plus up to N augmented variants of one item, deduplicated if the task asks for it. */
@@ -204,14 +199,6 @@ export function buildDataset<B, A>(task: Task<B, A>, items: readonly TaskItem<B>
   };
   const extraFiles = task.extraFiles ? task.extraFiles(items) : {};
   return { train: buildSplit("train"), test: buildSplit("test"), identifiers, extraFiles };
-}
-
-/** Writes `train/`, `test/`, `identifiers.json` and the side files under `dir`. */
-export function writeBuiltDataset(dir: string, built: BuiltDataset): void {
-  writeDataset(dir, "train", built.train);
-  writeDataset(dir, "test", built.test);
-  writeIdentifiers(dir, built.identifiers);
-  for (const [name, value] of Object.entries(built.extraFiles)) writeJsonFile(join(dir, name), value);
 }
 
 /** Keeps `count` train items drawn at random (seeded), test items untouched, in their original order. */

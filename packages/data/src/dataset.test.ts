@@ -2,8 +2,9 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readDataset, readIdentifiers, writeDataset, writeIdentifiers, type PuzzleDataset } from "./dataset.js";
+import { type PuzzleDataset } from "./dataset.js";
 import { encodeNpy } from "./npy.js";
+import { readDataset, readIdentifiers, writeDataset, writeIdentifiers } from "./node.js";
 
 function tiny(): PuzzleDataset {
   return {

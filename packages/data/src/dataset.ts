@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { DataError, describeValue } from "./errors.js";
-import { readNpy, writeNpy, type NpyArray } from "./npy.js";
+import { readJson, type FileSource } from "./files.js";
+import { decodeNpy, type NpyArray } from "./npy.js";
+import { joinPath } from "./path.js";
 
 /** `dataset.json` of one split, with the official (snake_case) field names. */
 export interface DatasetMetadata {
@@ -48,22 +48,7 @@ export const MAX_PUZZLE_IDENTIFIERS = 16_777_216;
 /** A set name is a plain file-name prefix: no folders, so a dataset can only read arrays inside its own folder. */
 const SET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
-const FIELDS = ["inputs", "labels", "puzzle_identifiers", "puzzle_indices", "group_indices"] as const;
-
-function writeFileAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
-
-function readJsonFile(file: string): unknown {
-  if (!existsSync(file)) throw new DataError({ file, field: "file", expected: "an existing file", got: "no such file" });
-  try {
-    return JSON.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new DataError({ file, field: "json", expected: "valid JSON", got: (e as Error).message });
-  }
-}
+export const DATASET_FIELDS = ["inputs", "labels", "puzzle_identifiers", "puzzle_indices", "group_indices"] as const;
 
 /**
  * Parses `dataset.json`: every field typed and in range (sizes below their limits, pad and blank ids inside the
@@ -155,26 +140,26 @@ export function validateDataset(ds: PuzzleDataset, file: string): void {
 }
 
 /**
- * Reads `<dir>/<split>/dataset.json` and its `<set>__*.npy` arrays, as written by the official builders or by
- * `writeDataset`. Everything is checked with `validateDataset` before returning.
+ * Reads `<dir>/<split>/dataset.json` and its `<set>__*.npy` arrays through `files`, as written by the official
+ * builders or by `writeDataset`. Everything is checked with `validateDataset` before returning.
  */
-export function readDataset(dir: string, split: Split): PuzzleDataset {
-  const splitDir = join(dir, split);
-  const metaFile = join(splitDir, "dataset.json");
-  const meta = parseMetadata(readJsonFile(metaFile), metaFile);
+export function readDatasetFrom(files: FileSource, dir: string, split: Split): PuzzleDataset {
+  const splitDir = joinPath(dir, split);
+  const metaFile = joinPath(splitDir, "dataset.json");
+  const meta = parseMetadata(readJson(files, metaFile), metaFile);
   const set = meta.sets[0] ?? "all";
   const arrays = Object.fromEntries(
-    FIELDS.map((f) => {
-      const file = join(splitDir, `${set}__${f}.npy`);
-      if (!existsSync(file)) throw new DataError({ file, field: "file", expected: `the ${f} array of ${metaFile}`, got: "no such file" });
-      const npy = readNpy(file);
+    DATASET_FIELDS.map((f) => {
+      const file = joinPath(splitDir, `${set}__${f}.npy`);
+      if (files.kind(file) !== "file") throw new DataError({ file, field: "file", expected: `the ${f} array of ${metaFile}`, got: "no such file" });
+      const npy = decodeNpy(files.readBytes(file), file);
       const wantRank = f === "inputs" || f === "labels" ? 2 : 1;
       if (npy.shape.length !== wantRank) throw new DataError({ file, field: "shape", expected: `${wantRank} dimension(s)`, got: `(${npy.shape.join(", ")})` });
       if (wantRank === 2 && npy.shape[1] !== meta.seq_len) throw new DataError({ file, field: "shape", expected: `[N, ${meta.seq_len}] (seq_len)`, got: `(${npy.shape.join(", ")})` });
       if (wantRank === 1 && !(npy.data instanceof Int32Array)) throw new DataError({ file, field: "descr", expected: "an int32 (or int64) index array", got: npy.storedDtype });
       return [f, npy.data];
     }),
-  ) as Record<(typeof FIELDS)[number], NpyArray>;
+  ) as Record<(typeof DATASET_FIELDS)[number], NpyArray>;
   const ds: PuzzleDataset = {
     metadata: { ...meta, total_puzzles: meta.total_puzzles ?? arrays.puzzle_identifiers.length },
     inputs: arrays.inputs,
@@ -187,41 +172,14 @@ export function readDataset(dir: string, split: Split): PuzzleDataset {
   return ds;
 }
 
-/**
- * Writes one split in the official layout. Each file goes through a temporary name and a rename; `dataset.json` is
- * written last, so a split with a `dataset.json` is complete.
- */
-export function writeDataset(dir: string, split: Split, ds: PuzzleDataset): void {
-  const splitDir = join(dir, split);
-  validateDataset(ds, splitDir);
-  mkdirSync(splitDir, { recursive: true });
-  const set = ds.metadata.sets[0] ?? "all";
-  const n = ds.inputs.length / ds.metadata.seq_len;
-  writeNpy(join(splitDir, `${set}__inputs.npy`), ds.inputs, [n, ds.metadata.seq_len]);
-  writeNpy(join(splitDir, `${set}__labels.npy`), ds.labels, [n, ds.metadata.seq_len]);
-  writeNpy(join(splitDir, `${set}__puzzle_identifiers.npy`), ds.puzzleIdentifiers, [ds.puzzleIdentifiers.length]);
-  writeNpy(join(splitDir, `${set}__puzzle_indices.npy`), ds.puzzleIndices, [ds.puzzleIndices.length]);
-  writeNpy(join(splitDir, `${set}__group_indices.npy`), ds.groupIndices, [ds.groupIndices.length]);
-  writeFileAtomic(join(splitDir, "dataset.json"), JSON.stringify(ds.metadata));
-}
-
 /** `<dir>/identifiers.json`: puzzle names by identifier, `"<blank>"` at 0. */
-export function readIdentifiers(dir: string): string[] {
-  const file = join(dir, "identifiers.json");
-  const raw = readJsonFile(file);
+export function readIdentifiersFrom(files: FileSource, dir: string): string[] {
+  const file = joinPath(dir, "identifiers.json");
+  const raw = readJson(files, file);
   if (!Array.isArray(raw) || raw.some((x) => typeof x !== "string")) throw new DataError({ file, field: "root", expected: "an array of names", got: describeValue(raw) });
   return raw as string[];
 }
 
-export function writeIdentifiers(dir: string, identifiers: readonly string[]): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileAtomic(join(dir, "identifiers.json"), JSON.stringify(identifiers));
-}
-
-/** Writes any JSON side file (e.g. `test_puzzles.json`) atomically. */
-export function writeJsonFile(file: string, value: unknown): void {
-  writeFileAtomic(file, JSON.stringify(value));
-}
 
 /**
  * Checks that the train and test splits of one dataset describe the same model inputs: vocabulary, sequence length,
@@ -238,16 +196,16 @@ export function validateSplits(
   for (const k of keys) {
     if (train.metadata[k] !== test.metadata[k]) {
       throw new DataError({
-        file: join(dir, "test", "dataset.json"),
+        file: joinPath(joinPath(dir, "test"), "dataset.json"),
         field: k,
-        expected: `${String(train.metadata[k])} like ${join(dir, "train", "dataset.json")}`,
+        expected: `${String(train.metadata[k])} like ${joinPath(joinPath(dir, "train"), "dataset.json")}`,
         got: String(test.metadata[k]),
       });
     }
   }
   const problem = task?.layoutProblem?.(train.metadata);
   if (problem !== undefined) {
-    throw new DataError({ file: join(dir, "train", "dataset.json"), field: "vocab_size/seq_len", expected: `${task?.name} data (${problem})`, got: "another task's layout" });
+    throw new DataError({ file: joinPath(joinPath(dir, "train"), "dataset.json"), field: "vocab_size/seq_len", expected: `${task?.name} data (${problem})`, got: "another task's layout" });
   }
 }
 

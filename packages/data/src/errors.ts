@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 
 /** Where a piece of bad input sits: the file, then a row, task id or other location inside it. */
 export interface DataErrorDetails {
@@ -46,16 +45,5 @@ export function describeValue(v: unknown): string {
     return shorten(s ?? typeof v);
   } catch {
     return Array.isArray(v) ? `a deeply nested array of ${v.length} item(s)` : `a deeply nested ${typeof v}`;
-  }
-}
-
-/** Reads a UTF-8 text file; a missing, unreadable or oversized file is a DataError naming it. */
-export function readTextFile(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "EISDIR" ? "a folder" : code === "ENOENT" ? "no such file" : code === undefined ? "a file too large to read as text" : (e as Error).message;
-    throw new DataError({ file, field: "file", expected: "a readable text file", got: why });
   }
 }

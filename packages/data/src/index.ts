@@ -1,6 +1,9 @@
 export { DataError, type DataErrorDetails } from "./errors.js";
 export { createRng, type Rng } from "./rng.js";
-export { decodeNpy, encodeNpy, readNpy, writeNpy, type Npy, type NpyArray } from "./npy.js";
+export { decodeNpy, encodeNpy, type Npy, type NpyArray } from "./npy.js";
+export { filesOf, memoryFiles, readJson, readText, type FileSource } from "./files.js";
+export { baseName, dirName, joinPath } from "./path.js";
+export { Sha256, sha256Hex } from "./sha256.js";
 export { parseCsv, type CsvRecord } from "./csv.js";
 export { gridFromRows, gridToRows, gridsEqual, invertPermutation, makeGrid, mapCells, type Grid } from "./grid.js";
 export {
@@ -24,12 +27,12 @@ export {
   encodeArcGrid,
   findArcGrid,
   isArcEvaluationSubset,
-  loadArcKaggle,
-  loadArcSources,
-  loadArcTaskFile,
   parseArcGrid,
   parseArcTask,
   readArcTestPuzzles,
+  readArcKaggle,
+  readArcSources,
+  readArcTaskFile,
   type ArcPair,
   type ArcTask,
 } from "./arc.js";
@@ -48,8 +51,8 @@ export { SUDOKU_SIZES, isSudokuSize, sudokuBox, type SudokuSize } from "./sudoku
 export {
   decodeSudokuGrid,
   encodeSudokuGrid,
-  loadSudokuFile,
   parseSudokuCsv,
+  parseSudokuFile,
   parseSudokuPuzzleList,
   parseSudokuString,
   sudokuConflict,
@@ -74,7 +77,6 @@ export {
   MAZE_START,
   MAZE_VOCAB_SIZE,
   MAZE_WALL,
-  loadMazeFile,
   mazeDistances,
   mazeToString,
   parseMazeCsv,
@@ -87,30 +89,26 @@ export {
   datasetExamples,
   datasetSummary,
   parseMetadata,
-  readDataset,
-  readIdentifiers,
+  readDatasetFrom,
+  readIdentifiersFrom,
   validateDataset,
   validateSplits,
   MAX_PUZZLE_IDENTIFIERS,
   MAX_SEQ_LEN,
   MAX_VOCAB_SIZE,
-  writeDataset,
-  writeIdentifiers,
-  writeJsonFile,
   type DatasetMetadata,
   type PuzzleDataset,
   type Split,
   type TokenArray,
 } from "./dataset.js";
 export type { BoardPicture, EncodeContext, PictureGrid, Task, TaskAugmentation, TaskExample, TaskItem } from "./task.js";
-export { boardPicture, filesOf, questionAnswerItems, splitOfFile } from "./task.js";
+export { boardPicture, questionAnswerItems, splitOfFile } from "./task.js";
 export { getTask, listTasks, registerTask, unregisterTask } from "./registry.js";
 export {
   DatasetBuilder,
   buildDataset,
   holdOutItems,
   subsampleItems,
-  writeBuiltDataset,
   type BuildOptions,
   type BuiltDataset,
 } from "./build.js";

@@ -1,12 +1,13 @@
-import { basename } from "node:path";
+import { filesOf, readText } from "./files.js";
+import { baseName } from "./path.js";
 import { buildDataset, type BuildOptions, type BuiltDataset } from "./build.js";
 import { DIHEDRAL_INVERSE, dihedralTransform, type DihedralId } from "./dihedral.js";
 import { makeGrid, type Grid } from "./grid.js";
-import { MAZE_CHARSET, MAZE_VOCAB_SIZE, loadMazeFile, validateMaze, type MazePuzzle } from "./maze.js";
+import { MAZE_CHARSET, MAZE_VOCAB_SIZE, parseMazeCsv, validateMaze, type MazePuzzle } from "./maze.js";
 import { generateMaze, MAX_MAZE_SIDE } from "./maze-generator.js";
 import { integerParams, MAX_GENERATED_PUZZLES } from "./generate-spec.js";
 import type { Split } from "./dataset.js";
-import { filesOf, questionAnswerItems, splitOfFile, type Task, type TaskItem } from "./task.js";
+import { questionAnswerItems, splitOfFile, type Task, type TaskItem } from "./task.js";
 
 /** Task items of mazes, one per maze, in one split. */
 export const mazeItems: (puzzles: readonly MazePuzzle[], split: Split, prefix: string) => TaskItem<Grid>[] = questionAnswerItems;
@@ -22,8 +23,8 @@ export const mazeTask: Task<Grid, DihedralId> = {
   description: "Mazes with a shortest path (Maze-Hard CSV or generated)",
   vocabulary: () => ["<pad>", ...MAZE_CHARSET],
   seqLen: (board) => board.rows * board.cols,
-  load(paths) {
-    return filesOf(paths, [".csv"]).flatMap((file) => mazeItems(loadMazeFile(file), splitOfFile(file), `${basename(file)}#`));
+  load(paths, files) {
+    return filesOf(files, paths, [".csv"]).flatMap((file) => mazeItems(parseMazeCsv(readText(files, file), file), splitOfFile(file), `${baseName(file)}#`));
   },
   generate(params, seed, onProgress) {
     // loops is a fraction in percent here (loops=10 -> 0.1), so every parameter is an integer.

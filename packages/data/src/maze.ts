@@ -1,5 +1,5 @@
 import { parseCsv } from "./csv.js";
-import { DataError, readTextFile } from "./errors.js";
+import { DataError } from "./errors.js";
 import { makeGrid, type Grid } from "./grid.js";
 
 /** Characters of Maze-Hard, token id = index + 1 (PAD 0): `#` wall 1, space open 2, `S` start 3, `G` goal 4, `o` path 5. */
@@ -116,8 +116,4 @@ export function parseMazeCsv(text: string, file: string): MazePuzzle[] {
     validateMaze(p, { file, location });
     return p;
   });
-}
-
-export function loadMazeFile(file: string): MazePuzzle[] {
-  return parseMazeCsv(readTextFile(file), file);
 }

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decodeNpy, encodeNpy, readNpy, writeNpy } from "./npy.js";
+import { decodeNpy, encodeNpy } from "./npy.js";
+import { readNpy, writeNpy } from "./node.js";
 
 /** A hand-built NPY v1.0 file following the spec: magic, version, little-endian header length, dict, data. */
 function npyBytes(dict: string, data: number[], pad = true): Uint8Array {

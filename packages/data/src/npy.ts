@@ -1,4 +1,3 @@
-import { closeSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { DataError } from "./errors.js";
 
 /**
@@ -91,7 +90,7 @@ export function decodeNpy(bytes: Uint8Array, file = "<buffer>"): Npy {
 }
 
 /** The NPY v1.0 header for `array`, padded so the data starts on a 64-byte boundary (as numpy does). */
-function npyHeader(data: NpyArray, shape: readonly number[]): Uint8Array {
+export function npyHeader(data: NpyArray, shape: readonly number[]): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== data.length) throw new RangeError(`encodeNpy: shape (${shape.join(", ")}) holds ${count} values, data has ${data.length}`);
   const descr = data instanceof Uint8Array ? "|u1" : "<i4";
@@ -109,7 +108,8 @@ function npyHeader(data: NpyArray, shape: readonly number[]): Uint8Array {
   return out;
 }
 
-function dataBytes(data: NpyArray): Uint8Array {
+/** The little-endian bytes of `data`. */
+export function dataBytes(data: NpyArray): Uint8Array {
   if (data instanceof Uint8Array) return data;
   // Little-endian regardless of the host.
   const out = new Uint8Array(data.length * 4);
@@ -125,27 +125,4 @@ export function encodeNpy(data: NpyArray, shape: readonly number[]): Uint8Array 
   out.set(header, 0);
   out.set(body, header.length);
   return out;
-}
-
-export function readNpy(file: string): Npy {
-  return decodeNpy(readFileSync(file), file);
-}
-
-/** Writes `data` with `shape` to `file` through a temporary file and a rename, so readers never see half a file. */
-export function writeNpy(file: string, data: NpyArray, shape: readonly number[]): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w");
-  try {
-    writeSync(fd, npyHeader(data, shape));
-    // Write in slices: large token arrays need not be copied whole.
-    const chunk = 1 << 24;
-    if (data instanceof Uint8Array) {
-      for (let i = 0; i < data.length; i += chunk) writeSync(fd, data.subarray(i, i + chunk));
-    } else {
-      for (let i = 0; i < data.length; i += chunk / 4) writeSync(fd, dataBytes(data.subarray(i, i + chunk / 4)));
-    }
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
 }

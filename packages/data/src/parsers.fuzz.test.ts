@@ -5,10 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { loadArcKaggle, parseArcTask } from "./arc.js";
+import { parseArcTask } from "./arc.js";
 import { parseCsv } from "./csv.js";
 import { arcTask } from "./arc-task.js";
-import { parseMetadata, readDataset, validateSplits, writeDataset, type PuzzleDataset } from "./dataset.js";
+import { parseMetadata, validateSplits, type PuzzleDataset } from "./dataset.js";
 import { DataError } from "./errors.js";
 import { parseGenerateSpec } from "./generate-spec.js";
 import { parseMazeCsv } from "./maze.js";
@@ -16,6 +16,7 @@ import { mazeTask } from "./maze-task.js";
 import { decodeNpy, encodeNpy } from "./npy.js";
 import { parseSudokuCsv, parseSudokuPuzzleList } from "./sudoku.js";
 import { sudokuTask } from "./sudoku-task.js";
+import { loadArcKaggle, nodeFiles, readDataset, writeDataset } from "./node.js";
 
 const RUNS = { numRuns: 200 };
 const RAW_ENGINE_TEXT = /Cannot read properties|is not a function|Invalid typed array length|Maximum call stack|undefined|is not iterable|out of bounds/;
@@ -201,8 +202,8 @@ describe("sources, generators and layouts give named errors", () => {
   it("a Maze folder means its CSV files, like a Sudoku folder", () => {
     const dir = mkdtempSync(join(tmpdir(), "maze-dir-"));
     writeFileSync(join(dir, "train.csv"), "source,question,answer\nx,#S #  #G#,#So#oo#G#\n");
-    expect(mazeTask.load([dir])).toHaveLength(1);
-    expect(() => mazeTask.load([mkdtempSync(join(tmpdir(), "maze-empty-"))])).toThrow(/expected a folder holding \.csv files, got none/);
+    expect(mazeTask.load([dir], nodeFiles)).toHaveLength(1);
+    expect(() => mazeTask.load([mkdtempSync(join(tmpdir(), "maze-empty-"))], nodeFiles)).toThrow(/expected a folder holding \.csv files, got none/);
   });
 
   it("generator counts and minClues are bounded, naming the value and the limit", () => {

@@ -1,19 +1,19 @@
-import { basename } from "node:path";
 import { buildDataset, type BuildOptions, type BuiltDataset } from "./build.js";
+import { filesOf, readText } from "./files.js";
+import { baseName } from "./path.js";
 import type { Grid } from "./grid.js";
-import { decodeSudokuGrid, encodeSudokuGrid, loadSudokuFile, sudokuVocabSize, validateSudoku, type SudokuPuzzle } from "./sudoku.js";
+import { decodeSudokuGrid, encodeSudokuGrid, parseSudokuFile, sudokuVocabSize, validateSudoku, type SudokuPuzzle } from "./sudoku.js";
 import { applySudokuAugmentation, inverseSudokuAugmentation, randomSudokuAugmentation, type SudokuAugmentation } from "./sudoku-augment.js";
 import { isSudokuSize, sudokuBox, type SudokuSize } from "./sudoku-box.js";
 import { generateSudoku } from "./sudoku-generator.js";
 import { integerParams, MAX_GENERATED_PUZZLES } from "./generate-spec.js";
 import type { Split } from "./dataset.js";
-import { filesOf, questionAnswerItems, splitOfFile, type Task, type TaskItem } from "./task.js";
+import { questionAnswerItems, splitOfFile, type Task, type TaskItem } from "./task.js";
 
 function sizeOf(g: Grid): SudokuSize {
   if (g.rows !== g.cols || !isSudokuSize(g.rows)) throw new RangeError(`not a 4x4, 6x6 or 9x9 Sudoku board: ${g.rows}x${g.cols}`);
   return g.rows;
 }
-
 
 
 /** Task items of Sudoku puzzles, one per puzzle, in one split. */
@@ -31,8 +31,10 @@ export const sudokuTask: Task<Grid, SudokuAugmentation> = {
   description: "Sudoku 4x4, 6x6 or 9x9 (Sudoku-Extreme CSV, puzzle lists, or generated)",
   vocabulary: (board) => ["<pad>", "<blank>", ...Array.from({ length: sizeOf(board) }, (_, i) => String(i + 1))],
   seqLen: (board) => board.rows * board.cols,
-  load(paths) {
-    return filesOf(paths, [".csv"]).flatMap((file) => sudokuItems(loadSudokuFile(file), splitOfFile(file), `${basename(file)}#`));
+  load(paths, files) {
+    return filesOf(files, paths, [".csv"]).flatMap((file) =>
+      sudokuItems(parseSudokuFile(readText(files, file), file), splitOfFile(file), `${baseName(file)}#`),
+    );
   },
   generate(params, seed, onProgress) {
     const p = integerParams(

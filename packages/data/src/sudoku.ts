@@ -1,5 +1,5 @@
 import { parseCsv } from "./csv.js";
-import { DataError, readTextFile } from "./errors.js";
+import { DataError } from "./errors.js";
 import { makeGrid, type Grid } from "./grid.js";
 import { isSudokuSize, sudokuBox, type SudokuSize } from "./sudoku-box.js";
 import { solveSudoku } from "./sudoku-solver.js";
@@ -154,8 +154,7 @@ export function parseSudokuPuzzleList(text: string, file: string): SudokuPuzzle[
   return out;
 }
 
-/** Loads a `.csv` (question and answer given) or a puzzle list (answers solved here). */
-export function loadSudokuFile(file: string): SudokuPuzzle[] {
-  const text = readTextFile(file);
+/** Parses a `.csv` (question and answer given) or, for any other name, a puzzle list (answers solved here). */
+export function parseSudokuFile(text: string, file: string): SudokuPuzzle[] {
   return file.endsWith(".csv") ? parseSudokuCsv(text, file) : parseSudokuPuzzleList(text, file);
 }

@@ -3,13 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildDataset, holdOutItems, writeBuiltDataset } from "./build.js";
+import { buildDataset, holdOutItems } from "./build.js";
 import { boardPicture } from "./task.js";
-import { readDataset } from "./dataset.js";
 import { gridsEqual } from "./grid.js";
 import { getTask, listTasks, registerTask, unregisterTask } from "./registry.js";
 import { createRng } from "./rng.js";
 import { latinSquareTask } from "./test-utils/latin-square-task.js";
+import { nodeFiles, readDataset, writeBuiltDataset } from "./node.js";
 
 afterAll(() => unregisterTask("latin-square"));
 
@@ -43,9 +43,9 @@ describe("README example: a Latin-square task", () => {
   it("loads its file format and reports a bad line", () => {
     const dir = mkdtempSync(join(tmpdir(), "latin-src-"));
     writeFileSync(join(dir, "ok.txt"), "1234000000000000:1234341243212143\n");
-    expect(latinSquareTask.load([join(dir, "ok.txt")]).length).toBe(1);
+    expect(latinSquareTask.load([join(dir, "ok.txt")], nodeFiles).length).toBe(1);
     writeFileSync(join(dir, "bad.txt"), "1234000000000000:1234341243212134\n");
-    expect(() => latinSquareTask.load([join(dir, "bad.txt")])).toThrow(/bad\.txt, line 1: field "answer": expected 1-4 once per row and column/);
+    expect(() => latinSquareTask.load([join(dir, "bad.txt")], nodeFiles)).toThrow(/bad\.txt, line 1: field "answer": expected 1-4 once per row and column/);
   });
 
   it("its augmentation inverts exactly (property)", () => {

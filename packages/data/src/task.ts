@@ -1,7 +1,6 @@
 import type { Split, TokenArray } from "./dataset.js";
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
-import { DataError } from "./errors.js";
+import type { FileSource } from "./files.js";
+import { baseName } from "./path.js";
 import type { Rng } from "./rng.js";
 
 /** One question/answer pair on a task's own board type B (a Sudoku grid, a maze, an ARC grid...). */
@@ -67,8 +66,11 @@ export interface Task<B = unknown, A = unknown> {
   vocabulary(board: B): readonly string[];
   /** Tokens per example for boards like `board`. */
   seqLen(board: B): number;
-  /** Reads and validates raw files; throws DataError on the first bad record and returns nothing partial. */
-  load(paths: readonly string[]): TaskItem<B>[];
+  /**
+   * Reads and validates raw files through `files` (the disk: `nodeFiles` from `@trm/data/node`); throws DataError on
+   * the first bad record and returns nothing partial.
+   */
+  load(paths: readonly string[], files: FileSource): TaskItem<B>[];
   /** Makes puzzles from a spec such as `{ train: "100", test: "10", size: "4" }` (see the task's docs); per seed. */
   generate?(params: Readonly<Record<string, string>>, seed: number, onProgress?: (split: Split, done: number, total: number) => void): TaskItem<B>[];
   /** Throws DataError (naming `where`) if the answer is not a correct answer of the question. */
@@ -111,26 +113,9 @@ export function boardPicture(task: Pick<Task, "picture">, tokens: ArrayLike<numb
 }
 
 
-/**
- * The files behind `paths`: a file as given, a folder as its files ending in one of `exts` (sorted by name). A path
- * that does not exist, or a folder without such files, is a DataError.
- */
-export function filesOf(paths: readonly string[], exts: readonly string[]): string[] {
-  return paths.flatMap((p) => {
-    if (!existsSync(p)) throw new DataError({ file: p, field: "path", expected: "an existing file or folder", got: "no such path" });
-    if (!statSync(p).isDirectory()) return [p];
-    const files = readdirSync(p)
-      .filter((f) => exts.some((e) => f.endsWith(e)))
-      .sort()
-      .map((f) => join(p, f));
-    if (files.length === 0) throw new DataError({ file: p, field: "path", expected: `a folder holding ${exts.join(" or ")} files`, got: "none" });
-    return files;
-  });
-}
-
 /** Files of a split: a basename starting with `test` goes to test, any other to train. */
 export function splitOfFile(file: string): Split {
-  return basename(file).toLowerCase().startsWith("test") ? "test" : "train";
+  return baseName(file).toLowerCase().startsWith("test") ? "test" : "train";
 }
 
 /** One item per question/answer puzzle (Sudoku, Maze), all in one split, with ids `${prefix}${index}`. */

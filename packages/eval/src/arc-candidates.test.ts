@@ -1,21 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  applyArcAugmentation,
-  arcVariantName,
-  ARC_SEQ_LEN,
-  createRng,
-  encodeArcGrid,
-  loadArcSources,
-  randomArcAugmentation,
-  type ArcAugmentation,
-  type ArcTask,
-  type Grid,
-} from "@trm/data";
+import { applyArcAugmentation, arcVariantName, ARC_SEQ_LEN, createRng, encodeArcGrid, randomArcAugmentation, type ArcAugmentation, type ArcTask, type Grid } from "@trm/data";
 import { describe, expect, it } from "vitest";
 import { arcCandidatesFromRows, arcTaskTests } from "./arc-candidates.js";
 import { arcSubmission, scoreArc, voteArc } from "./arc-vote.js";
+import { loadArcSources } from "@trm/data/node";
 
 const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../..");
 const evalDir = resolve(repoRoot, "../shared/data/arc-agi-1/evaluation");

@@ -1,3 +1,4 @@
+// Metrics, evaluation of a model, ARC voting. Imports no charting library; the HTML report is `@trm/eval/report`.
 export { argmaxRows, exactAccuracy, haltingStats, scoreRows, sigmoid, tokenAccuracy, type HaltingStats, type RowScores } from "./metrics.js";
 export {
   DEFAULT_SNAPSHOT_STEPS,
@@ -28,36 +29,3 @@ export {
 } from "./arc-vote.js";
 export { arcCandidatesFromRows, arcTaskTests, type ArcRows } from "./arc-candidates.js";
 export { arcEvaluation, type ArcEvaluation } from "./arc-evaluation.js";
-export { ARC_PALETTE, MODEL_COLOURS, WRONG_COLOUR, modelColour } from "./report/palette.js";
-export { MAZE_TOKENS, drawPuzzle, wrongCells, type DrawOptions, type PuzzleView } from "./report/puzzle-svg.js";
-export { haltingChartSpec, lineChartSpec, refinementChartSpec, renderChart, type ModelColours, type SeriesPoint } from "./report/charts.js";
-export {
-  defaultVerdict,
-  formatBytes,
-  formatCount,
-  formatSeconds,
-  renderReport,
-  writeFileAtomic,
-  writeReport,
-  type LearningCurve,
-  type ModelSummary,
-  type PuzzleExample,
-  type RenderedReport,
-  type SetupTable,
-  type SpreadMetric,
-  type ReportInput,
-  type ReportModel,
-} from "./report/report-html.js";
-export { formatSpread, intervalsOverlap, spreadOf, type Spread } from "./report/seed-stats.js";
-export {
-  buildComparisonReport,
-  buildComparisonResults,
-  comparisonExamples,
-  formatComparisonTable,
-  setupTable,
-  summarizeRun,
-  summarizeSeries,
-  type ComparedRun,
-  type ComparisonContext,
-  type ModelSeries,
-} from "./report/compare-report.js";

@@ -2,9 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import { disposeCarry, loadCheckpointWeights, readSafetensorsFile, useBackend, type Batch, type TrainStepResult } from "@trm/core";
+import { disposeCarry, useBackend, type Batch, type TrainStepResult } from "@trm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHrm, type Hrm } from "./hrm.js";
+import { loadCheckpointWeights, readSafetensorsFile } from "@trm/core/node";
 
 const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../..");
 const golden = resolve(repoRoot, "../shared/golden");

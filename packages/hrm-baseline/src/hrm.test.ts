@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { createRng, loadCheckpointWeights, readSafetensorsFile, saveModelWeights, useBackend, type Carry, type RecursiveModel } from "@trm/core";
+import { createRng, useBackend, type Carry, type RecursiveModel } from "@trm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHrm } from "./hrm.js";
 import { resolveHrmConfig } from "./hrm-config.js";
 import { countHrmParameters } from "./hrm-params.js";
 import { disposeCarry, disposeOutputs, keepAll, TINY_CONFIG, tinyBatch, tinyHrm } from "./test-utils/tiny.js";
+import { loadCheckpointWeights, readSafetensorsFile, saveModelWeights } from "@trm/core/node";
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const softplus = (x: number) => Math.log1p(Math.exp(x));

@@ -1,7 +1,8 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import { loadCheckpointWeights, modelVariables, readOfficialCheckpoint, useBackend } from "@trm/core";
+import { modelVariables, useBackend } from "@trm/core";
+import { loadCheckpointWeights, readOfficialCheckpoint } from "@trm/core/node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createHrm } from "./hrm.js";
 

@@ -1,11 +1,12 @@
 import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { loadSafetensors, loadStateDict, modelVariables, pausePoint, saveSafetensors, stripPrefixes, writeFileAtomic, type Carry, type RecursiveModel } from "@trm/core";
+import { loadStateDict, modelVariables, stripPrefixes, type Carry, type RecursiveModel } from "@trm/core";
 import type { BatchLayout } from "./accumulate.js";
 import type { Optimizers } from "./apply.js";
 import type { TrainConfig } from "./config.js";
 import { FitError } from "./errors.js";
+import { loadSafetensors, pausePoint, saveSafetensors, writeFileAtomic } from "@trm/core/node";
 
 /** The JSON half of a checkpoint: everything that is not a tensor. Written last, so it exists only when complete. */
 export interface CheckpointState {

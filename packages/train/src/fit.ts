@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { disposeCarry, saveModelWeights, type Batch, type RecursiveModel } from "@trm/core";
+import { disposeCarry, type Batch, type RecursiveModel } from "@trm/core";
 import { createRng } from "@trm/data";
 import { accumulateStep, batchLayout, disposeAccumulated } from "./accumulate.js";
 import { applyStep, createOptimizers, disposeOptimizers, stepRates } from "./apply.js";
@@ -19,6 +19,7 @@ import { FitError } from "./errors.js";
 import { claimRunDir, sweepTemporaryFiles } from "./run-dir.js";
 import { RunClock, RunFiles, stepRecord, type StepRecord } from "./run-files.js";
 import { divergence, stopBeforeStep, type FitBudget, type FitStatus, type StopReason } from "./stop.js";
+import { saveModelWeights } from "@trm/core/node";
 
 /** A source of training batches with a restorable state (`@trm/data`'s TrainSampler has this shape). */
 export interface BatchSampler {

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "@trm/core";
 import { FitError } from "./errors.js";
+import { writeFileAtomic } from "@trm/core/node";
 
 /** `run.json`: which run a folder belongs to. Checkpoints carry the same id, so no other run's files are ever used. */
 export interface RunIdentity {

@@ -1,10 +1,10 @@
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { writeFileAtomic } from "@trm/core";
 import type { StepRates } from "./apply.js";
 import type { TrainConfig } from "./config.js";
 import type { TrainStepMetrics } from "./train-metrics.js";
+import { writeFileAtomic } from "@trm/core/node";
 
 export interface MemoryStats {
   readonly numTensors: number;

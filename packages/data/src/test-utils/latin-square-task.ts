@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import { DataError, createRng, makeGrid, invertPermutation, mapCells, registerTask, type Grid, type Task } from "../index.js";
+import { DataError, createRng, makeGrid, invertPermutation, mapCells, readText, registerTask, type Grid, type Task } from "../index.js";
 
 /** A 4x4 Latin square: every row and column holds 1-4 once. Question: some cells blank (0). */
 const N = 4;
@@ -26,9 +25,9 @@ export const latinSquareTask: Task<Grid, number[]> = {
   description: "4x4 Latin squares (file lines: question:answer, 16 digits each, 0 = blank)",
   vocabulary: () => ["<pad>", "<blank>", "1", "2", "3", "4"],
   seqLen: () => N * N,
-  load: (paths) =>
+  load: (paths, files) =>
     paths.flatMap((file) =>
-      readFileSync(file, "utf8").trim().split("\n").map((line, i) => {
+      readText(files, file).trim().split("\n").map((line, i) => {
         const [q = "", a = ""] = line.split(":");
         if (!/^[0-4]{16}$/.test(q) || !/^[1-4]{16}$/.test(a)) throw new DataError({ file, location: `line ${i + 1}`, field: "line", expected: "16 digits 0-4, a colon, 16 digits 1-4", got: line });
         const example = { question: parse(q), answer: parse(a) };
