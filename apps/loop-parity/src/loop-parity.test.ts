@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { useBackend } from "@trm/core";
-import { buildSudokuDataset, generateSudoku, writeBuiltDataset } from "@trm/data";
+import { buildSudokuDataset, generateSudoku } from "@trm/data";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareTraces } from "./compare.js";
 import { DEFAULT_OPTIONS, refArgs, trainConfig, type ParityOptions } from "./options.js";
 import { DEFAULT_REF_DIR, referenceUnavailable, runReferenceLoop } from "./reference.js";
 import { batchesJson, runProjectLoop, type Trace } from "./trace.js";
+import { writeBuiltDataset } from "@trm/data/node";
 
 const PYTHON = process.env.TRM_PYTHON ?? "/usr/bin/python3";
 const unavailable = referenceUnavailable(PYTHON, DEFAULT_REF_DIR);

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { loadSafetensors, saveSafetensors } from "@trm/core";
 import { createRng } from "@trm/data";
+import { loadSafetensors, saveSafetensors } from "@trm/core/node";
 
 /**
  * Writes a copy of a weights file with every nonzero value moved by a relative `eps` in a random direction

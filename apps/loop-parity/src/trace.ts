@@ -1,10 +1,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createTrm, IGNORE_LABEL, modelVariables, saveSafetensors, type Batch, type RecursiveModel, type TrainStepResult } from "@trm/core";
-import { readDataset, TrainSampler } from "@trm/data";
+import { createTrm, IGNORE_LABEL, modelVariables, type Batch, type RecursiveModel, type TrainStepResult } from "@trm/core";
+import { TrainSampler } from "@trm/data";
 import { createHrm } from "@trm/hrm-baseline";
 import { fit } from "@trm/train";
 import { trainConfig, type ParityOptions } from "./options.js";
+import { saveSafetensors } from "@trm/core/node";
+import { readDataset } from "@trm/data/node";
 
 /** What one loop did at one optimiser step (the same shape from both loops). */
 export interface StepTrace {

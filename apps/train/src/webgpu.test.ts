@@ -4,10 +4,11 @@ import { tmpdir } from "node:os";
 import path, { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import { adapterLabel, createTrm, disposeCarry, loadCheckpointWeights, probeWebGpu, useBackend, type Batch, type RecursiveModel, type StepResult } from "@trm/core";
+import { adapterLabel, createTrm, disposeCarry, probeWebGpu, useBackend, type Batch, type RecursiveModel, type StepResult } from "@trm/core";
 import { createHrm } from "@trm/hrm-baseline";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { main } from "./main.js";
+import { loadCheckpointWeights } from "@trm/core/node";
 
 // TRM-Att, TRM-MLP and HRM on WebGPU against wasm, on the golden configurations and weights, and a short fit on WebGPU.
 // They run wherever Dawn finds an adapter, software ones included (CI: Mesa's lavapipe from bookworm-backports).
