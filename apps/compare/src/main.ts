@@ -2,18 +2,17 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { useBackend } from "@trm/core";
+import { evaluateModel, summaryEvaluator, type EvaluationResult } from "@trm/eval";
 import {
   buildComparisonReport,
   buildComparisonResults,
-  evaluateModel,
   formatComparisonTable,
-  summaryEvaluator,
+  writeFileAtomic,
+  writeReport,
   type ComparisonContext,
-  type EvaluationResult,
   type ModelSeries,
-} from "@trm/eval";
+} from "@trm/eval/report";
 import { importPlugins, takeImportFlags, trainAndEvaluate, type ModelRegistry, type TrainedRun } from "@trm/train";
-import { writeFileAtomic, writeReport } from "@trm/eval/report";
 import { ArgsError, describeBudget, parseArgs, type CompareArgs } from "./args.js";
 import { generateScenarioData, readCompareData, type CompareData } from "./dataset.js";
 import { DEFAULT_PAIRING, DEFAULT_SCENARIO, lookup, PAIRINGS, SCENARIO_SETS, SCENARIOS } from "./scenarios.js";

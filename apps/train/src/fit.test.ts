@@ -9,7 +9,6 @@ import { readDataset } from "@trm/data/node";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "./main.js";
 import { MODELS } from "./models.js";
-import { readDataset } from "@trm/data/node";
 
 // The tiny preset, shortened to fit a shared 2-core box in well under a minute (20-30 s measured under load).
 const STEPS = 60;

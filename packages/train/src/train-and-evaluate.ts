@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { loadSafetensors, type RecursiveModel } from "@trm/core";
+import type { RecursiveModel } from "@trm/core";
+import { loadSafetensors } from "@trm/core/node";
 import { evalBatches, limitRows, TrainSampler, type EvalBatch, type PuzzleDataset, type TrainSamplerState } from "@trm/data";
 import { latestCheckpoint, loadEvalWeights } from "./checkpoint.js";
 import { evalBatchSize, resolveTrainConfig, type TrainConfig } from "./config.js";
