@@ -139,4 +139,31 @@ for m in models:
         done = [r for r in rs if r]
         took = sum(1 for r in done if r[0] >= 0.5)
         print(f"| {names[m]} | {side} | " + " | ".join(cells) + f" | {took} of {len(done)} |")
+
+# Training loss (lm, per row) over 250-step windows: the reference logs the mean of every step of the window; this
+# project's mean is over the steps it logged (every 50th), so it is noisier.
+def ref_curve(m, s):
+    try:
+        return {r["step"]: r["lm"] for r in map(json.loads, open(f"{out}/ref-{m}-s{s}.jsonl")) if "lm" in r}
+    except FileNotFoundError: return None
+def ts_curve(m, s):
+    try:
+        rows = [r for r in map(json.loads, open(f"{out}/ts-{m}-s{s}/metrics.jsonl")) if r.get("split") == "train"]
+    except FileNotFoundError: return None
+    curve = {}
+    for r in rows:
+        w = -(-r["step"] // 250) * 250
+        curve.setdefault(w, []).append(r["lm_loss"])
+    return {w: sum(v) / len(v) for w, v in curve.items()}
+print()
+print("Training lm loss, mean over 250-step windows ending at the step shown (reference / this project):")
+print()
+for m in models:
+    for s in seeds:
+        r, t = ref_curve(m, s), ts_curve(m, s)
+        if not r or not t: continue
+        last = max(r)
+        ws = [w for w in (250, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000, 3500) if w < last]
+        print(f"- {names[m]} seed {s}: " + ", ".join(
+            f"{w}: {r[w]:.2f} / {t[w]:.2f}" for w in ws if w in r and w in t))
 EOF
