@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "@trm/core";
 import { saveModelWeights } from "@trm/core/node";
 import { evalBatches, limitRows } from "@trm/data";
@@ -109,4 +110,18 @@ describe("trm-train eval", () => {
     expect(summary.arc.tasks).toBe(2);
     expect(summary.arc.pass_at_k["1"]).toBeCloseTo(right.length / tasks.length, 12);
   }, 180_000);
+  it("refuses weights holding NaN, naming the file and the tensor, instead of reporting 0%", async () => {
+    const data = join(root, "nan-data");
+    expect((await quiet(() => main(["build-data", "--generate", "sudoku:size=4,train=4,test=4", "--out", data]))).value).toBe(0);
+    const { model, weights, configFile } = await savedModel(data, "nan");
+    const name = "inner.lm_head.weight";
+    const lm = model.params.get(name)!;
+    lm.assign(tf.fill(lm.shape, Number.NaN));
+    await saveModelWeights(model, weights);
+    model.dispose();
+    const r = await quiet(() => main(["eval", "--weights", weights, "--config", configFile, "--data", data, "--backend", "wasm"]));
+    expect(r.value, r.err).toBe(2);
+    expect(r.err).toContain(`${weights}: tensor "${name}" holds NaN or an infinity`);
+    expect(r.out).not.toMatch(/accuracy/);
+  });
 });

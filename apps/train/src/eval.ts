@@ -3,11 +3,11 @@ import { dirname, join, resolve } from "node:path";
 import { BACKEND_NAMES, useBackend, type BackendRequest } from "@trm/core";
 import { evalBatches, getTask, gridToRows, limitRows, type Grid, type Task } from "@trm/data";
 import { arcEvaluation, evalSummary, evaluateModel, scoreRows, type ArcEvaluation, type EvalSummary, type EvaluationResult } from "@trm/eval";
-import { createModel, evalBatchSize, latestCheckpoint, loadEvalWeights, parseTrainConfig, readConfigFile, readRunIdentity } from "@trm/train";
+import { createModel, evalBatchSize, latestCheckpoint, parseTrainConfig, readEvalWeights, readConfigFile, readRunIdentity } from "@trm/train";
 import { parseFlags, positiveIntFlag, UsageError } from "./flags.js";
 import { commandWithErrors, type Command } from "./command.js";
 import { MODELS } from "./models.js";
-import { loadWeightsFile, writeFileAtomic } from "@trm/core/node";
+import { writeFileAtomic } from "@trm/core/node";
 import { loadArcTestPuzzles, readDataset, readIdentifiers } from "@trm/data/node";
 
 const HELP = `trm-train eval: evaluate a trained model on the test split
@@ -147,13 +147,7 @@ async function run(argv: string[]): Promise<number> {
   const model = createModel(MODELS, config.arch, { vocab_size: meta.vocab_size, seq_len: meta.seq_len, num_puzzle_identifiers: meta.num_puzzle_identifiers }, config.seed);
   const arcTasks = loadArcTestPuzzles(dataDir);
   try {
-    const tensors = await loadWeightsFile(weightsPath);
-    let copy: "ema" | "raw";
-    try {
-      copy = loadEvalWeights(model, tensors, weightsPath);
-    } finally {
-      for (const t of tensors.values()) t.dispose();
-    }
+    const copy = await readEvalWeights(model, weightsPath);
     const batchSize = batchFlag ?? evalBatchSize(config);
     // Answers are kept (for the last step only) when they are written or voted on.
     const keep = values.predictions !== undefined || arcTasks !== null;

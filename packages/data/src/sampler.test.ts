@@ -92,4 +92,27 @@ describe("evalBatches", () => {
     const { realSize: _all, ...plain } = batches[0]!;
     expect([...limitRows([plain], 9)].map((b) => b.realSize)).toEqual([5]);
   });
+  it("restore names the field of a damaged state instead of failing inside the generator", () => {
+    const ds = fixture(6, 1, 1);
+    const s = new TrainSampler(ds, { batchSize: 2, seed: 1 });
+    s.next();
+    const good = s.state();
+    const cases: [unknown, RegExp][] = [
+      [null, /sampler state: expected an object/],
+      [{ ...good, order: [...good.order.slice(1), 99] }, /field "order": expected each group 0\.\.5 once, got 99/],
+      [{ ...good, order: good.order.map(() => 0) }, /field "order": expected each group 0\.\.5 once, got 0/],
+      [{ ...good, order: good.order.slice(1) }, /field "order": expected a permutation of the 6 groups of the dataset, got 5 entries/],
+      [{ ...good, cursor: 7 }, /field "cursor": expected at most 6, got 7/],
+      [{ ...good, cursor: -1 }, /field "cursor": expected a non-negative integer/],
+      [{ ...good, epoch: 1.5 }, /field "epoch"/],
+      [{ ...good, rng: [1, 2, 3] }, /field "rng": expected 4 unsigned 32-bit integers/],
+      [{ ...good, batchesThisEpoch: "x" }, /field "batchesThisEpoch"/],
+    ];
+    for (const [state, message] of cases) {
+      expect(() => TrainSampler.restore(ds, { batchSize: 2, seed: 1 }, state as never), JSON.stringify(state)).toThrow(message);
+    }
+    // The state it wrote restores the same stream.
+    const r = TrainSampler.restore(ds, { batchSize: 2, seed: 1 }, good);
+    expect(Array.from(r.next().inputs)).toEqual(Array.from(s.next().inputs));
+  });
 });

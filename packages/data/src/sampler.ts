@@ -93,10 +93,8 @@ export class TrainSampler {
 
   static restore(ds: PuzzleDataset, options: TrainSamplerOptions, state: TrainSamplerState): TrainSampler {
     const s = new TrainSampler(ds, options);
-    const groups = ds.groupIndices.length - 1;
-    if (state.order.length !== (state.epoch === 0 ? 0 : groups) || state.cursor < 0 || state.cursor > state.order.length) {
-      throw new RangeError(`TrainSampler.restore: state does not fit a dataset of ${groups} groups`);
-    }
+    const problem = samplerStateProblem(state, ds.groupIndices.length - 1);
+    if (problem !== null) throw new RangeError(`sampler state: ${problem}`);
     s.epochCount = state.epoch;
     s.cursor = state.cursor;
     s.order = [...state.order];
@@ -104,4 +102,30 @@ export class TrainSampler {
     s.batchesThisEpoch = state.batchesThisEpoch;
     return s;
   }
+}
+
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
+/** Why `state` cannot be a {@link TrainSamplerState} of a dataset of `groups` groups (a field named), or null. */
+export function samplerStateProblem(state: unknown, groups: number): string | null {
+  if (typeof state !== "object" || state === null || Array.isArray(state)) return `expected an object {epoch, cursor, order, rng, batchesThisEpoch}, got ${JSON.stringify(state)}`;
+  const st = state as Record<string, unknown>;
+  for (const k of ["epoch", "cursor", "batchesThisEpoch"]) {
+    if (!isCount(st[k])) return `field "${k}": expected a non-negative integer, got ${JSON.stringify(st[k])}`;
+  }
+  const { order, rng } = st;
+  const want = st.epoch === 0 ? 0 : groups;
+  if (!Array.isArray(order) || order.length !== want) {
+    return `field "order": expected ${want === 0 ? "an empty list before the first epoch" : `a permutation of the ${groups} groups of the dataset`}, got ${Array.isArray(order) ? `${order.length} entries` : JSON.stringify(order)}`;
+  }
+  const seen = new Uint8Array(want);
+  for (const g of order) {
+    if (!isCount(g) || g >= want || seen[g]) return `field "order": expected each group 0..${want - 1} once, got ${JSON.stringify(g)}`;
+    seen[g] = 1;
+  }
+  if ((st.cursor as number) > order.length) return `field "cursor": expected at most ${order.length}, got ${st.cursor}`;
+  if (!Array.isArray(rng) || rng.length !== 4 || !rng.every((w) => isCount(w) && w <= 0xffffffff)) {
+    return `field "rng": expected 4 unsigned 32-bit integers, got ${JSON.stringify(rng)}`;
+  }
+  return null;
 }

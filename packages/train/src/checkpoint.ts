@@ -6,7 +6,7 @@ import type { BatchLayout } from "./accumulate.js";
 import type { Optimizers } from "./apply.js";
 import type { TrainConfig } from "./config.js";
 import { FitError } from "./errors.js";
-import { loadSafetensors, pausePoint, saveSafetensors, writeFileAtomic } from "@trm/core/node";
+import { loadSafetensors, loadWeightsFile, pausePoint, saveSafetensors, writeFileAtomic } from "@trm/core/node";
 
 /** The JSON half of a checkpoint: everything that is not a tensor. Written last, so it exists only when complete. */
 export interface CheckpointState {
@@ -290,6 +290,12 @@ export class NonFiniteWeightsError extends FitError {
   override name = "NonFiniteWeightsError";
 }
 
+/** Refuses tensors read from `source` when one holds NaN or an infinity, naming it. */
+async function assertFinite(tensors: ReadonlyMap<string, tf.Tensor>, source: string): Promise<void> {
+  const bad = await firstNonFinite(tensors);
+  if (bad !== null) throw new NonFiniteWeightsError(`${source}: tensor "${bad}" holds NaN or an infinity; these weights cannot be used`);
+}
+
 /**
  * Writes a checkpoint of `state` at `progress` into `dir` (see {@link writeCheckpoint}). Weights with NaN or an
  * infinity are refused with {@link NonFiniteWeightsError}, so a checkpoint always holds finite weights.
@@ -341,6 +347,7 @@ export async function restoreTrainingState(ref: CheckpointRef, state: TrainingSt
   }
   const tensors = await loadSafetensors(ref.weightsPath);
   try {
+    await assertFinite(new Map([...tensors].filter(([k]) => !k.startsWith("carry."))), ref.weightsPath);
     loadStateDict(state.model, modelEntries(tensors), { source: ref.weightsPath });
     state.ema?.loadStateDict(under("ema.", tensors));
     state.optimizer.loadStateDict(under("optim.", tensors), st.optimizer.stepCount);
@@ -366,4 +373,22 @@ export function loadEvalWeights(model: RecursiveModel, tensors: ReadonlyMap<stri
   if (missing.length > 0) throw new Error(`${source}: tensor "${missing.join('", "')}" is missing.`);
   loadStateDict(model, weights, { source, strict: false });
   return hasEma ? "ema" : "raw";
+}
+
+/**
+ * Reads a checkpoint or weights file (safetensors, or an official torch.save checkpoint) and puts its evaluation
+ * weights into `model` (see {@link loadEvalWeights}), after checking they are finite: a tensor holding NaN or an
+ * infinity is a {@link NonFiniteWeightsError} naming the file and the tensor, never a silent 0% evaluation. Returns
+ * which copy was used.
+ */
+export async function readEvalWeights(model: RecursiveModel, path: string): Promise<"ema" | "raw"> {
+  const tensors = await loadWeightsFile(path);
+  try {
+    const hasEma = [...model.params.keys()].every((k) => tensors.has(`ema.${k}`));
+    const used = new Map([...tensors].filter(([k]) => (hasEma && k.startsWith("ema.")) || !STATE_PREFIXES.some((p) => k.startsWith(p))));
+    await assertFinite(used, path);
+    return loadEvalWeights(model, tensors, path);
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
 }

@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { useBackend } from "@trm/core";
+import { loadSafetensors, saveSafetensors, useBackend } from "@trm/core";
+import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listCheckpoints } from "./checkpoint.js";
 import { parseTrainConfig, type TrainConfigInput } from "./config.js";
@@ -199,6 +200,43 @@ describe("fit", () => {
     expect((await listCheckpoints(ck)).map((c) => c.step)).toEqual([2]);
     expect(await readdir(ck)).toContain("final.safetensors");
     for (const o of [first, again, resumed, fresh]) o.model.dispose();
+  });
+
+  it("resume skips a newest checkpoint with NaN weights or a damaged sampler state, naming the tensor or field; all unusable is an error", async () => {
+    const dir = join(root, "unusable");
+    const cfg = config({ checkpoint_every_steps: 2, checkpoint_keep: 5 });
+    const first = options({ config: cfg, runDir: dir, totalSteps: 8, budget: { maxSteps: 4 } });
+    await fit(first);
+    const ck = join(dir, "checkpoints");
+    const json4 = JSON.parse(await readFile(join(ck, "step-00000004.json"), "utf8")) as Record<string, unknown>;
+    // Step 6: the weights of step 4 with one parameter set to NaN.
+    const tensors = await loadSafetensors(join(ck, "step-00000004.safetensors"));
+    const name = [...tensors.keys()].find((k) => !/^(ema|optim|carry)\./.test(k))!;
+    const t = tensors.get(name)!;
+    tensors.set(name, tf.fill(t.shape, Number.NaN));
+    t.dispose();
+    await saveSafetensors(join(ck, "step-00000006.safetensors"), tensors);
+    for (const x of tensors.values()) x.dispose();
+    await writeFile(join(ck, "step-00000006.json"), JSON.stringify({ ...json4, step: 6, weights: "step-00000006.safetensors" }));
+    // Step 5: a sampler state its factory refuses.
+    await writeFile(join(ck, "step-00000005.safetensors"), await readFile(join(ck, "step-00000004.safetensors")));
+    await writeFile(join(ck, "step-00000005.json"), JSON.stringify({ ...json4, step: 5, weights: "step-00000005.safetensors", sampler: "garbage" }));
+    const strict: FitOptions["createSampler"] = (o, state) => {
+      if (state !== undefined && typeof state !== "number") throw new RangeError(`sampler state: expected a number, got ${JSON.stringify(state)}`);
+      return new FakeSampler({ batchSize: o.batchSize, seqLen: L, vocab: V, seed: o.seed }, state);
+    };
+    const events: FitEvent[] = [];
+    const resumed = options({ config: cfg, runDir: dir, totalSteps: 8, resume: true, createSampler: strict, budget: { maxSteps: 4 } });
+    await fit({ ...resumed, onEvent: (e) => events.push(e) });
+    const warnings = events.flatMap((e) => (e.type === "warning" ? [e.message] : [])).join("\n");
+    expect(warnings).toContain(`step-00000006.safetensors: tensor "${name}" holds NaN or an infinity`);
+    expect(warnings).toMatch(/step-00000005\.json: field "sampler": sampler state: expected a number, got "garbage"; trying an older one/);
+    expect(events.find((e) => e.type === "start")).toMatchObject({ step: 4 });
+    // When no checkpoint can be restored the run does not silently start over from half-loaded weights.
+    for (const n of await readdir(ck)) if (/step-0000000[24]\./.test(n)) await rm(join(ck, n));
+    const none = options({ config: cfg, runDir: dir, totalSteps: 8, resume: true, createSampler: strict });
+    await expect(fit(none)).rejects.toThrow(/no checkpoint in .* could be restored .*step-00000006\.safetensors: tensor .*pass --overwrite to start the run over/);
+    for (const o of [first, resumed, none]) o.model.dispose();
   });
 
   it("writes the final weights when a budget stops the run", async () => {

@@ -157,7 +157,7 @@ class Run {
     }
     this.lastCheckpoint = ref;
     this.clock = new RunClock(this.progress.elapsedSeconds);
-    this.sampler = this.options.createSampler({ batchSize: this.layout.global, seed: config.seed }, ref?.state.sampler);
+    this.sampler ??= this.options.createSampler({ batchSize: this.layout.global, seed: config.seed });
     // A resume drops metric lines after the restored step (all of them when no checkpoint was reached).
     await this.files?.begin(config, this.progress.step);
     this.emit({ type: "start", step: this.progress.step, totalSteps, resumedFrom: ref?.jsonPath ?? null });
@@ -166,14 +166,28 @@ class Run {
   private async restoreNewest(dir: string): Promise<CheckpointRef | null> {
     const warn = (message: string) => this.emit({ type: "warning", message });
     const refs = await listCheckpoints(dir, { runId: this.runId, onSkip: (path, why) => warn(`skipping checkpoint ${path}: ${why}`) });
+    const failed: string[] = [];
     for (const ref of refs) {
       try {
+        // The sampler state is checked before any tensor is touched.
+        let sampler: BatchSampler;
+        try {
+          sampler = this.options.createSampler({ batchSize: this.layout.global, seed: this.options.config.seed }, ref.state.sampler);
+        } catch (e) {
+          throw new FitError(`field "sampler": ${errorText(e)}`, { cause: e });
+        }
         this.progress = await restoreTrainingState(ref, this.state, this.layout);
+        this.sampler = sampler;
         return ref;
       } catch (e) {
         if (e instanceof FitError && /batch layout/.test(e.message)) throw e;
+        failed.push(`${ref.jsonPath}: ${errorText(e)}`);
         warn(`skipping checkpoint ${ref.jsonPath}: ${errorText(e)}; trying an older one`);
       }
+    }
+    // A checkpoint that failed half-way may have changed some weights: never start over silently from those.
+    if (failed.length > 0) {
+      throw new FitError(`no checkpoint in ${dir} could be restored (${failed.join("; ")}); pass --overwrite to start the run over`);
     }
     return null;
   }

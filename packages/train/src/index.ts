@@ -17,13 +17,14 @@ export {
   type TrainConfigInput,
 } from "./config.js";
 export { PRESETS, type Preset } from "./presets.js";
-export { createModel, type DatasetShape, type ModelFactory, type ModelRegistry } from "./model-registry.js";
+export { checkModelSize, createModel, MAX_MODEL_PARAMETERS, parameterLowerBound, type DatasetShape, type ModelFactory, type ModelRegistry } from "./model-registry.js";
 export {
   checkpointProblem,
   latestCheckpoint,
   listCheckpoints,
   loadEvalWeights,
   NonFiniteWeightsError,
+  readEvalWeights,
   removeOrphanWeights,
   type CheckpointRef,
   type CheckpointState,

@@ -17,11 +17,49 @@ export type ModelFactory = (arch: ArchConfig, data: DatasetShape, options: { rea
 /** Factories keyed by `arch.name` ("trm", "hrm", ...). */
 export type ModelRegistry = Readonly<Record<string, ModelFactory>>;
 
-/** Builds the model `arch.name` names; the error lists the registered names. */
+/**
+ * The most parameters a model may have: 2^29 (2 GiB of float32 weights, before optimiser state). The official ARC
+ * model with its puzzle-embedding table has about 0.45 billion.
+ */
+export const MAX_MODEL_PARAMETERS = 2 ** 29;
+
+/**
+ * A lower bound on the parameter count of the model `arch` builds for `data`, from the fields that dominate it
+ * (token embedding and LM head, the layers' MLPs and attention, the puzzle table), with the official defaults for
+ * fields left out. Cheap: nothing is allocated.
+ */
+export function parameterLowerBound(arch: ArchConfig, data: DatasetShape): number {
+  const h = arch.hidden_size ?? 512;
+  const layers = arch.L_layers ?? 1;
+  const mlp = 2 * (arch.expansion ?? 4) * h * h;
+  const attention = arch.mlp_t === true ? 0 : 4 * h * h;
+  return 2 * data.vocab_size * h + layers * (mlp + attention) + data.num_puzzle_identifiers * (arch.puzzle_emb_ndim ?? h);
+}
+
+/** Refuses a model over {@link MAX_MODEL_PARAMETERS} before anything is allocated, naming the fields that size it. */
+export function checkModelSize(arch: ArchConfig, data: DatasetShape): void {
+  const n = parameterLowerBound(arch, data);
+  if (n <= MAX_MODEL_PARAMETERS) return;
+  const fields = [
+    `arch.hidden_size ${arch.hidden_size ?? "512 (default)"}`,
+    `arch.L_layers ${arch.L_layers ?? "default"}`,
+    `arch.expansion ${arch.expansion ?? "4 (default)"}`,
+    `arch.puzzle_emb_ndim ${arch.puzzle_emb_ndim ?? "hidden_size (default)"}`,
+    `vocab_size ${data.vocab_size}`,
+    `num_puzzle_identifiers ${data.num_puzzle_identifiers}`,
+  ];
+  throw new RangeError(
+    `model size: ${fields.join(", ")} give at least ${n.toExponential(2)} parameters, over the limit of ${MAX_MODEL_PARAMETERS.toLocaleString("en-US")} (2^29); ` +
+      `make the model smaller`,
+  );
+}
+
+/** Builds the model `arch.name` names (after {@link checkModelSize}); the error lists the registered names. */
 export function createModel(registry: ModelRegistry, arch: ArchConfig, data: DatasetShape, seed: number): RecursiveModel {
   const factory = registry[arch.name];
   if (!factory) {
     throw new Error(`No model factory for arch.name "${arch.name}". Registered: ${Object.keys(registry).join(", ") || "none"}.`);
   }
+  checkModelSize(arch, data);
   return factory(arch, data, { seed });
 }

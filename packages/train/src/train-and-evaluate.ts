@@ -1,9 +1,8 @@
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { RecursiveModel } from "@trm/core";
-import { loadSafetensors } from "@trm/core/node";
 import { evalBatches, limitRows, TrainSampler, type EvalBatch, type PuzzleDataset, type TrainSamplerState } from "@trm/data";
-import { latestCheckpoint, loadEvalWeights } from "./checkpoint.js";
+import { latestCheckpoint, readEvalWeights } from "./checkpoint.js";
 import { evalBatchSize, resolveTrainConfig, type TrainConfig } from "./config.js";
 import { fit, totalStepsFor, type FitEvaluation, type FitEvent, type FitResult } from "./fit.js";
 import { createModel, type ModelRegistry } from "./model-registry.js";
@@ -97,12 +96,7 @@ export interface TrainedRun<E> {
 async function loadCheckpointForEval(model: RecursiveModel, runDir: string): Promise<"ema" | "raw" | "none"> {
   const ref = await latestCheckpoint(join(runDir, "checkpoints"));
   if (ref === null) return "none";
-  const tensors = await loadSafetensors(ref.weightsPath);
-  try {
-    return loadEvalWeights(model, tensors, ref.weightsPath);
-  } finally {
-    for (const t of tensors.values()) t.dispose();
-  }
+  return readEvalWeights(model, ref.weightsPath);
 }
 
 /**
