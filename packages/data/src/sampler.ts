@@ -123,7 +123,7 @@ export function samplerStateProblem(state: unknown, groups: number): string | nu
     if (!isCount(g) || g >= want || seen[g]) return `field "order": expected each group 0..${want - 1} once, got ${JSON.stringify(g)}`;
     seen[g] = 1;
   }
-  if ((st.cursor as number) > order.length) return `field "cursor": expected at most ${order.length}, got ${st.cursor}`;
+  if ((st.cursor as number) > order.length) return `field "cursor": expected at most ${order.length}, got ${JSON.stringify(st.cursor)}`;
   if (!Array.isArray(rng) || rng.length !== 4 || !rng.every((w) => isCount(w) && w <= 0xffffffff)) {
     return `field "rng": expected 4 unsigned 32-bit integers, got ${JSON.stringify(rng)}`;
   }
