@@ -1,10 +1,10 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { BACKEND_NAMES, useBackend, type BackendRequest } from "@trm/core";
+import { BACKEND_NAMES, type BackendRequest } from "@trm/core";
 import { evalBatches, getTask, gridToRows, limitRows, type Grid, type Task } from "@trm/data";
 import { arcEvaluation, evalSummary, evaluateModel, scoreRows, type ArcEvaluation, type EvalSummary, type EvaluationResult } from "@trm/eval";
 import { createModel, evalBatchSize, latestCheckpoint, parseTrainConfig, readEvalWeights, readConfigFile, readRunIdentity } from "@trm/train";
-import { parseFlags, positiveIntFlag, UsageError } from "./flags.js";
+import { parseFlags, positiveIntFlag, selectBackend, UsageError } from "./flags.js";
 import { commandWithErrors, type Command } from "./command.js";
 import { MODELS } from "./models.js";
 import { writeFileAtomic } from "@trm/core/node";
@@ -32,6 +32,7 @@ Options:
                         directory, or beside --weights)
   --backend <b>         TensorFlow.js backend: auto, webgpu, wasm, cpu, tensorflow, tensorflow-gpu (default auto)
   --webgpu-flag k=v     a Dawn option for --backend webgpu in Node (repeatable), e.g. backend=vulkan, adapter=<name>
+  --verbose             also say why the auto backend choice skipped the other backends
 
 Token accuracy is the official one: per example, the share of its labelled tokens predicted right, averaged over
 examples. On ARC data (a dataset with test_puzzles.json) the answers of all augmented variants are voted per task,
@@ -108,6 +109,7 @@ async function run(argv: string[]): Promise<number> {
       submission: { type: "string" },
       backend: { type: "string" },
       "webgpu-flag": { type: "string", multiple: true },
+      verbose: { type: "boolean" },
       help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -141,7 +143,7 @@ async function run(argv: string[]): Promise<number> {
   if (!dataDir) throw new Error("--data <dir> is required (the config names no data_path)");
 
   const task = config.task === undefined ? null : getTask(config.task);
-  await useBackend(backend, { webgpuFlags: values["webgpu-flag"] ?? [] });
+  await selectBackend(backend, values["webgpu-flag"] ?? [], values.verbose ?? false);
   const test = readDataset(dataDir, "test");
   const meta = test.metadata;
   const model = createModel(MODELS, config.arch, { vocab_size: meta.vocab_size, seq_len: meta.seq_len, num_puzzle_identifiers: meta.num_puzzle_identifiers }, config.seed);

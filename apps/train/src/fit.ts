@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { BACKEND_NAMES, useBackend, type BackendRequest } from "@trm/core";
+import { BACKEND_NAMES, type BackendRequest } from "@trm/core";
 import { evalBatches, getTask, limitRows, TrainSampler, validateSplits, type TrainSamplerState } from "@trm/data";
 import { summaryEvaluator } from "@trm/eval";
 import {
@@ -14,7 +14,7 @@ import {
   totalStepsFor,
   type FitEvent,
 } from "@trm/train";
-import { parseFlags, positiveIntFlag, positiveNumberFlag, UsageError } from "./flags.js";
+import { parseFlags, positiveIntFlag, positiveNumberFlag, selectBackend, UsageError } from "./flags.js";
 import { commandWithErrors, type Command } from "./command.js";
 import { MODELS } from "./models.js";
 import { readDataset } from "@trm/data/node";
@@ -25,7 +25,7 @@ Usage:
   trm-train fit --task <t> --data <dir> --model trm|hrm [--config <file.yaml|preset>] [--set key=value ...]
                 --out runs/<name> [--resume] [--backend auto|webgpu|wasm|cpu|tensorflow|tensorflow-gpu]
                 [--webgpu-flag key=value ...]
-                [--max-steps N] [--max-seconds S] [--max-samples N] [--quiet]
+                [--max-steps N] [--max-seconds S] [--max-samples N] [--quiet] [--verbose]
 
 Options:
   --task <t>         the task the data was built for (sudoku, maze, arc); recorded in the run
@@ -44,6 +44,7 @@ Options:
   --max-seconds S    stop after S seconds of training
   --max-samples N    stop after N training rows in total
   --quiet            no progress output
+  --verbose          also say why the auto backend choice skipped the other backends
 Ctrl-C stops after the current step and writes a checkpoint; a second Ctrl-C exits at once.
 `;
 
@@ -63,6 +64,7 @@ async function run(argv: string[]): Promise<number> {
       "max-seconds": { type: "string" },
       "max-samples": { type: "string" },
       quiet: { type: "boolean" },
+      verbose: { type: "boolean" },
       help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -92,7 +94,7 @@ async function run(argv: string[]): Promise<number> {
   const config = await resolveTrainConfig({ config: configSource, sets: values.set ?? [], patch }, PRESETS);
   if (!config.data_path) throw new Error("--data <dir> is required");
 
-  await useBackend(backend, { webgpuFlags: values["webgpu-flag"] ?? [] });
+  await selectBackend(backend, values["webgpu-flag"] ?? [], values.verbose ?? false);
   const train = readDataset(config.data_path, "train");
   const test = readDataset(config.data_path, "test");
   validateSplits(train, test, config.data_path, config.task === undefined ? undefined : getTask(config.task));

@@ -1,5 +1,6 @@
 // Command-line parsing shared by the sub-commands: node's parseArgs, with "did you mean" hints for typos.
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { useBackend, type BackendRequest } from "@trm/core";
 
 /** Levenshtein distance (case-insensitive). */
 function distance(a: string, b: string): number {
@@ -28,6 +29,16 @@ export function nearest(word: string, candidates: readonly string[]): string | n
     }
   }
   return best !== null && bestD <= Math.max(2, Math.ceil(word.length / 3)) ? best : null;
+}
+
+/**
+ * Selects the TensorFlow.js backend and prints the one it runs on. Why \`auto\` skipped the others (optional packages
+ * that are not installed, a software-only WebGPU adapter) is listed only with \`verbose\`.
+ */
+export async function selectBackend(request: BackendRequest, webgpuFlags: readonly string[], verbose: boolean): Promise<void> {
+  const info = await useBackend(request, { webgpuFlags, log: null });
+  const line = verbose ? info.message : info.message.replace(/ \(auto; skipped .*\)$/s, " (auto; --verbose says why it skipped the others)");
+  process.stderr.write(`${line}\n`);
 }
 
 /** A command-line mistake: printed with the command's name and exit code 2. */

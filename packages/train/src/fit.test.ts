@@ -242,7 +242,9 @@ describe("fit", () => {
   it("writes the final weights when a budget stops the run", async () => {
     const dir = join(root, "budget-final");
     const o = options({ config: config({}), runDir: dir, budget: { maxSteps: 3 } });
-    const r = await fit(o);
+    const events: FitEvent[] = [];
+    const r = await fit({ ...o, onEvent: (e) => events.push(e) });
+    expect(events[0]).toMatchObject({ type: "start", totalSteps: 20, endStep: 3 });
     expect(r.status).toBe("budget");
     expect(await readdir(join(dir, "checkpoints"))).toContain("final.safetensors");
     o.model.dispose();

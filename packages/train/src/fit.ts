@@ -44,7 +44,16 @@ export interface FitEvaluation {
 
 /** What the loop reports as it runs: the CLI draws a progress bar from these, the compare app its own display. */
 export type FitEvent =
-  | { readonly type: "start"; readonly step: number; readonly totalSteps: number; readonly resumedFrom: string | null }
+  | {
+      readonly type: "start";
+      readonly step: number;
+      readonly totalSteps: number;
+      readonly resumedFrom: string | null;
+      /** Where a step or sample budget stops the run (totalSteps without one). */
+      readonly endStep?: number;
+      /** The time budget of this process, when there is one. */
+      readonly maxSeconds?: number;
+    }
   | { readonly type: "step"; readonly step: number; readonly totalSteps: number; readonly record: StepRecord }
   | { readonly type: "eval"; readonly step: number; readonly summary: FitEvaluation }
   | { readonly type: "checkpoint"; readonly step: number; readonly path: string }
@@ -160,7 +169,16 @@ class Run {
     this.sampler ??= this.options.createSampler({ batchSize: this.layout.global, seed: config.seed });
     // A resume drops metric lines after the restored step (all of them when no checkpoint was reached).
     await this.files?.begin(config, this.progress.step);
-    this.emit({ type: "start", step: this.progress.step, totalSteps, resumedFrom: ref?.jsonPath ?? null });
+    const budget = this.options.budget ?? {};
+    const endStep = Math.min(totalSteps, budget.maxSteps ?? Infinity, budget.maxSamples !== undefined ? Math.ceil(budget.maxSamples / this.layout.global) : Infinity);
+    this.emit({
+      type: "start",
+      step: this.progress.step,
+      totalSteps,
+      resumedFrom: ref?.jsonPath ?? null,
+      endStep: Math.max(endStep, this.progress.step),
+      ...(budget.maxSeconds !== undefined ? { maxSeconds: budget.maxSeconds } : {}),
+    });
   }
 
   private async restoreNewest(dir: string): Promise<CheckpointRef | null> {
