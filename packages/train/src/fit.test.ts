@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadSafetensors, saveSafetensors, useBackend } from "@trm/core";
+import { useBackend } from "@trm/core";
+import { loadSafetensors, saveSafetensors } from "@trm/core/node";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listCheckpoints } from "./checkpoint.js";
