@@ -237,7 +237,13 @@ describe("fit", () => {
     for (const n of await readdir(ck)) if (/step-0000000[24]\./.test(n)) await rm(join(ck, n));
     const none = options({ config: cfg, runDir: dir, totalSteps: 8, resume: true, createSampler: strict });
     await expect(fit(none)).rejects.toThrow(/no checkpoint in .* could be restored .*step-00000006\.safetensors: tensor .*pass --overwrite to start the run over/);
-    for (const o of [first, resumed, none]) o.model.dispose();
+    // Nor when the only checkpoint's JSON is damaged.
+    for (const n of await readdir(ck)) if (/step-0000000[56]\./.test(n)) await rm(join(ck, n));
+    await writeFile(join(ck, "step-00000004.safetensors"), "x");
+    await writeFile(join(ck, "step-00000004.json"), JSON.stringify({ ...json4, samples: "x" }));
+    const damaged = options({ config: cfg, runDir: dir, totalSteps: 8, resume: true, createSampler: strict });
+    await expect(fit(damaged)).rejects.toThrow(/no checkpoint in .* could be restored .*step-00000004\.json: field "samples"/);
+    for (const o of [first, resumed, none, damaged]) o.model.dispose();
   });
 
   it("writes the final weights when a budget stops the run", async () => {

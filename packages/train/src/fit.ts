@@ -183,8 +183,14 @@ class Run {
 
   private async restoreNewest(dir: string): Promise<CheckpointRef | null> {
     const warn = (message: string) => this.emit({ type: "warning", message });
-    const refs = await listCheckpoints(dir, { runId: this.runId, onSkip: (path, why) => warn(`skipping checkpoint ${path}: ${why}`) });
     const failed: string[] = [];
+    const refs = await listCheckpoints(dir, {
+      runId: this.runId,
+      onSkip: (path, why) => {
+        failed.push(`${path}: ${why}`);
+        warn(`skipping checkpoint ${path}: ${why}`);
+      },
+    });
     for (const ref of refs) {
       try {
         // The sampler state is checked before any tensor is touched.
