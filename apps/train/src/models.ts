@@ -2,9 +2,6 @@
 // the application wires them here.
 import { createTrm } from "@trm/core";
 import { createHrm } from "@trm/hrm-baseline";
-import type { ModelRegistry } from "@trm/train";
+import { modelRegistry, type ModelRegistry } from "@trm/train";
 
-export const MODELS: ModelRegistry = {
-  trm: (arch, data, { seed }) => createTrm({ ...arch, ...data }, { seed }),
-  hrm: (arch, data, { seed }) => createHrm({ ...arch, ...data }, { seed }),
-};
+export const MODELS: ModelRegistry = modelRegistry({ trm: createTrm, hrm: createHrm });

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { disposeCarry, type Batch, type RecursiveModel } from "@trm/core";
+import type * as tf from "@tensorflow/tfjs";
+import { disposeCarry, modelVariables, type Batch, type RecursiveModel, type SafetensorsTensor } from "@trm/core";
 import { createRng } from "@trm/data";
 import { accumulateStep, batchLayout, disposeAccumulated } from "./accumulate.js";
 import { applyStep, createOptimizers, disposeOptimizers, stepRates } from "./apply.js";
@@ -19,7 +20,7 @@ import { FitError } from "./errors.js";
 import { claimRunDir, sweepTemporaryFiles } from "./run-dir.js";
 import { RunClock, RunFiles, stepRecord, type StepRecord } from "./run-files.js";
 import { divergence, stopBeforeStep, type FitBudget, type FitStatus, type StopReason } from "./stop.js";
-import { saveModelWeights } from "@trm/core/node";
+import { writeSafetensorsFile } from "@trm/core/node";
 
 /** A source of training batches with a restorable state (`@trm/data`'s TrainSampler has this shape). */
 export interface BatchSampler {
@@ -99,6 +100,21 @@ export interface FitResult {
   readonly checkpoint: string | null;
   /** The last evaluation (EMA weights), or null. */
   readonly lastEval: FitEvaluation | null;
+  /**
+   * The weights evaluations use, as they are when the run stops: the EMA copy of the parameters (the trained values
+   * when `ema` is off) with the buffers and the puzzle table, on the host; the same tensors as
+   * `checkpoints/final.safetensors` when there is a run folder. Null when the run diverged.
+   */
+  readonly weights: FitWeights | null;
+}
+
+/** A model's full state dict under the official names, on the host (nothing to dispose). */
+export interface FitWeights {
+  /** "ema": the parameters are the EMA copy (official evaluation); "raw": the trained values (EMA off). */
+  readonly copy: "ema" | "raw";
+  /** Optimiser steps done when they were taken. */
+  readonly step: number;
+  readonly tensors: ReadonlyMap<string, SafetensorsTensor>;
 }
 
 /** Optimiser steps for `epochs` passes over the training groups, as the official loop counts them. */
@@ -275,20 +291,41 @@ class Run {
   }
 
   /**
-   * The weights users evaluate and ship: the EMA copy (the trained values without EMA) under the official names, in
-   * `checkpoints/final.safetensors`, written whenever a run stops without diverging.
+   * The weights users evaluate and ship: the EMA copy (the trained values without EMA) with the buffers and puzzle
+   * table, read to the host once; written to `checkpoints/final.safetensors` (official names) when there is a run
+   * folder. Called whenever a run stops without diverging.
    */
-  async saveFinalWeights(): Promise<void> {
+  async finalWeights(): Promise<FitWeights> {
     const { files, state } = this;
-    if (!files) return;
+    const read = async (): Promise<Map<string, SafetensorsTensor>> => {
+      const dict = state.model.stateDict();
+      // stateDict may hand out the variables themselves or copies: free only what the model does not own.
+      const owned = new Set<tf.Tensor>(modelVariables(state.model).values());
+      try {
+        const out = new Map<string, SafetensorsTensor>();
+        for (const [name, t] of dict) {
+          const shape = t.shape;
+          if (t.dtype === "float32") out.set(name, { dtype: "F32", shape, data: (await t.data()) as Float32Array });
+          else if (t.dtype === "int32") out.set(name, { dtype: "I32", shape, data: (await t.data()) as Int32Array });
+          else if (t.dtype === "bool") out.set(name, { dtype: "BOOL", shape, data: (await t.data()) as Uint8Array });
+          else throw new FitError(`tensor "${name}" has dtype ${t.dtype}, expected float32, int32 or bool`);
+        }
+        return out;
+      } finally {
+        for (const t of dict.values()) if (!owned.has(t)) t.dispose();
+      }
+    };
+    const tensors = await (state.ema ? state.ema.withEmaWeights(read) : read());
+    const weights: FitWeights = { copy: state.ema ? "ema" : "raw", step: this.progress.step, tensors };
+    if (!files) return weights;
     const path = join(files.checkpoints, "final.safetensors");
-    const save = () => saveModelWeights(state.model, path);
     try {
-      await (state.ema ? state.ema.withEmaWeights(save) : save());
+      await writeSafetensorsFile(path, tensors, { format: "pt", config: JSON.stringify(state.model.config) });
     } catch (e) {
       this.failed(e);
       throw new FitError(`final weights: ${errorText(e)}`, { cause: e });
     }
+    return weights;
   }
 
   private failed(e: unknown): void {
@@ -329,11 +366,11 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     }
     if (stop.status === "completed") await run.evaluate();
     if (stop.status !== "diverged" && run.lastCheckpoint?.step !== run.progress.step) stop = (await run.checkpoint()) ?? stop;
-    if (stop.status !== "diverged") await run.saveFinalWeights();
+    const weights = stop.status === "diverged" ? null : await run.finalWeights();
     const { step, samples } = run.progress;
     run.emit({ type: "stop", status: stop.status, step, message: stop.message });
     const checkpoint = run.lastCheckpoint?.jsonPath ?? null;
-    return { ...stop, step, samples, elapsedSeconds: run.clock.elapsed(), checkpoint, lastEval: run.lastEval };
+    return { ...stop, step, samples, elapsedSeconds: run.clock.elapsed(), checkpoint, lastEval: run.lastEval, weights };
   } finally {
     run.dispose();
   }

@@ -17,7 +17,7 @@ export {
   type TrainConfigInput,
 } from "./config.js";
 export { PRESETS, type Preset } from "./presets.js";
-export { checkModelSize, createModel, MAX_MODEL_PARAMETERS, parameterLowerBound, type DatasetShape, type ModelFactory, type ModelRegistry } from "./model-registry.js";
+export { checkModelSize, createModel, MAX_MODEL_PARAMETERS, modelRegistry, parameterLowerBound, type DatasetShape, type ModelConstructor, type ModelFactory, type ModelRegistry } from "./model-registry.js";
 export {
   checkpointProblem,
   latestCheckpoint,
@@ -35,7 +35,7 @@ export type { TrainStepMetrics } from "./train-metrics.js";
 export { FitError } from "./errors.js";
 export type { FitBudget, FitStatus } from "./stop.js";
 export type { MemoryStats, StepRecord } from "./run-files.js";
-export { evalEverySteps, fit, RUN_KIND, totalStepsFor, type BatchSampler, type FitEvaluation, type FitEvent, type FitOptions, type FitResult, type SamplerFactory } from "./fit.js";
+export { evalEverySteps, fit, RUN_KIND, totalStepsFor, type BatchSampler, type FitEvaluation, type FitEvent, type FitOptions, type FitResult, type FitWeights, type SamplerFactory } from "./fit.js";
 export { createProgressReporter, type ProgressOptions } from "./progress.js";
 export {
   trainAndEvaluate,
@@ -46,3 +46,15 @@ export {
   type TrainPoint,
 } from "./train-and-evaluate.js";
 export { importPlugins, PluginImportError, takeImportFlags, type ImportedPlugin } from "./plugins.js";
+export {
+  loadRun,
+  loadWeights,
+  PuzzleShapeError,
+  RunFolderError,
+  Solver,
+  type LoadOptions,
+  type LoadWeightsOptions,
+  type Solution,
+  type SolveOptions,
+  type StepAnswer,
+} from "./solve.js";

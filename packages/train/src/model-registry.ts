@@ -63,3 +63,17 @@ export function createModel(registry: ModelRegistry, arch: ArchConfig, data: Dat
   checkModelSize(arch, data);
   return factory(arch, data, { seed });
 }
+
+/**
+ * A model constructor as the model packages export them (`createTrm` of `@trm/core`, `createHrm` of
+ * `@trm/hrm-baseline`): the official config (architecture plus the dataset's vocab_size, seq_len and
+ * num_puzzle_identifiers) and a seed. The config parameter is left open so constructors with typed configs fit.
+ */
+export type ModelConstructor = (config: never, options: { readonly seed: number }) => RecursiveModel;
+
+/** A registry from constructors keyed by `arch.name`: `modelRegistry({ trm: createTrm, hrm: createHrm })`. */
+export function modelRegistry(constructors: Readonly<Record<string, ModelConstructor>>): ModelRegistry {
+  return Object.fromEntries(
+    Object.entries(constructors).map(([name, make]) => [name, ((arch, data, { seed }) => make({ ...arch, ...data } as never, { seed })) satisfies ModelFactory]),
+  );
+}

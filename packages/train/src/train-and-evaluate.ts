@@ -74,7 +74,7 @@ export interface TrainedRun<E> {
   /** The model's own resolved architecture (every field, defaults filled in). */
   readonly modelConfig: Readonly<Record<string, unknown>>;
   readonly params: number;
-  readonly fit: Omit<FitResult, "lastEval">;
+  readonly fit: Omit<FitResult, "lastEval" | "weights">;
   /** Throughput of the last training step record. */
   readonly samplesPerSecond: number;
   /** Largest tfjs tensor memory seen during training and evaluation, bytes. */
@@ -160,7 +160,7 @@ export async function trainAndEvaluate<E>(o: TrainAndEvaluateOptions<E>): Promis
     });
     const evalSeconds = (performance.now() - t0) / 1000;
     peakRssBytes = Math.max(peakRssBytes, process.memoryUsage().rss);
-    const { lastEval: _ignored, ...fitSummary } = fitResult;
+    const { lastEval: _ignored, weights: _inModel, ...fitSummary } = fitResult;
     let params = 0;
     for (const v of model.params.values()) params += v.size;
     return {
