@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createTrm, IGNORE_LABEL, modelVariables, type Batch, type RecursiveModel, type TrainStepResult } from "@trm/core";
+import { createTrm, IGNORE_LABEL, modelVariables, resolveTrmConfig, type Batch, type RecursiveModel, type TrainStepResult } from "@trm/core";
 import { TrainSampler } from "@trm/data";
-import { createHrm } from "@trm/hrm-baseline";
+import { createHrm, resolveHrmConfig } from "@trm/hrm-baseline";
 import { fit } from "@trm/train";
 import { trainConfig, type ParityOptions } from "./options.js";
 import { saveSafetensors } from "@trm/core/node";
@@ -39,7 +39,7 @@ export interface TsRun {
 function createModel(o: ParityOptions, shape: { vocab_size: number; seq_len: number; num_puzzle_identifiers: number }): RecursiveModel {
   const { arch, seed } = trainConfig(o);
   const config = { ...arch, ...shape };
-  return o.model === "trm" ? createTrm(config, { seed }) : createHrm(config, { seed });
+  return o.model === "trm" ? createTrm(resolveTrmConfig(config), { seed }) : createHrm(resolveHrmConfig(config), { seed });
 }
 
 function weightsOf(model: RecursiveModel): Record<string, number[]> {

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { createTrm, decodeSafetensors, loadStateDict, type RecursiveModel } from "@trm/core";
-import { createHrm } from "@trm/hrm-baseline";
+import { createTrm, decodeSafetensors, loadStateDict, resolveTrmConfig, type RecursiveModel } from "@trm/core";
+import { createHrm, resolveHrmConfig } from "@trm/hrm-baseline";
 
 /** A model ready to run, with what the page needs to know of it. */
 export interface LoadedModel {
@@ -58,8 +58,8 @@ export function loadModel(weights: Uint8Array, weightsSource: string, runConfigT
   const seqLen = positiveInt(modelConfig, "seq_len", configSource);
   const vocabSize = positiveInt(modelConfig, "vocab_size", configSource);
   let model: RecursiveModel;
-  if (kind === "trm") model = createTrm(modelConfig, { seed: 0 });
-  else if (kind === "hrm") model = createHrm(modelConfig, { seed: 0 });
+  if (kind === "trm") model = createTrm(resolveTrmConfig(modelConfig), { seed: 0 });
+  else if (kind === "hrm") model = createHrm(resolveHrmConfig(modelConfig), { seed: 0 });
   else throw new Error(`${runConfigSource}: arch.name must be "trm" or "hrm", got "${kind}"`);
   const tensors = new Map<string, tf.Tensor>();
   try {

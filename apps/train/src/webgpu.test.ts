@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import path, { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import { adapterLabel, createTrm, disposeCarry, probeWebGpu, useBackend, type Batch, type RecursiveModel, type StepResult } from "@trm/core";
-import { createHrm } from "@trm/hrm-baseline";
+import { adapterLabel, createTrm, disposeCarry, probeWebGpu, resolveTrmConfig, useBackend, type Batch, type RecursiveModel, type StepResult } from "@trm/core";
+import { createHrm, resolveHrmConfig } from "@trm/hrm-baseline";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { main } from "./main.js";
 import { loadCheckpointWeights } from "@trm/core/node";
@@ -79,7 +79,7 @@ interface Observed {
 
 function create(name: string): RecursiveModel {
   const config = JSON.parse(readFileSync(path.join(golden, `${name}.config.json`), "utf8")) as Record<string, unknown>;
-  return name === "hrm" ? createHrm(config, { seed: 1 }) : createTrm(config, { seed: 1 });
+  return name === "hrm" ? createHrm(resolveHrmConfig(config), { seed: 1 }) : createTrm(resolveTrmConfig(config), { seed: 1 });
 }
 
 function disposeOutputs(r: StepResult): void {

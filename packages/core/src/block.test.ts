@@ -13,14 +13,14 @@ describe("block", () => {
   });
 
   it("names its tensors officially with [out, in] shapes", () => {
-    const att = blockParamSpecs("inner.L_level.layers.0", { hiddenSize: 512, numHeads: 8, expansion: 4, seqLen: 97, mlpT: false, eps: 1e-5 });
+    const att = blockParamSpecs("inner.L_level.layers.0", { hiddenSize: 512, numHeads: 8, expansion: 4, positions: 97, mlpT: false, eps: 1e-5 });
     expect(att.map((p) => [p.name, p.shape])).toEqual([
       ["inner.L_level.layers.0.self_attn.qkv_proj.weight", [1536, 512]],
       ["inner.L_level.layers.0.self_attn.o_proj.weight", [512, 512]],
       ["inner.L_level.layers.0.mlp.gate_up_proj.weight", [3072, 512]],
       ["inner.L_level.layers.0.mlp.down_proj.weight", [512, 1536]],
     ]);
-    const mlp = blockParamSpecs("inner.L_level.layers.1", { hiddenSize: 512, numHeads: 8, expansion: 4, seqLen: 97, mlpT: true, eps: 1e-5 });
+    const mlp = blockParamSpecs("inner.L_level.layers.1", { hiddenSize: 512, numHeads: 8, expansion: 4, positions: 97, mlpT: true, eps: 1e-5 });
     expect(mlp.slice(0, 2).map((p) => [p.name, p.shape])).toEqual([
       ["inner.L_level.layers.1.mlp_t.gate_up_proj.weight", [1024, 97]],
       ["inner.L_level.layers.1.mlp_t.down_proj.weight", [97, 512]],
@@ -29,7 +29,7 @@ describe("block", () => {
 
   for (const mlpT of [false, true]) {
     it(`has the finite-difference gradient (${mlpT ? "mlp_t" : "attention"})`, () => {
-      const cfg: BlockConfig = { hiddenSize: 8, numHeads: 2, expansion: 1, seqLen: 3, mlpT, eps: 1e-5 };
+      const cfg: BlockConfig = { hiddenSize: 8, numHeads: 2, expansion: 1, positions: 3, mlpT, eps: 1e-5 };
       const specs = blockParamSpecs("b", cfg);
       const vars = createVariables(specs, createRng(1), false);
       const names = specs.map((s) => s.name);

@@ -12,8 +12,8 @@ export interface BlockConfig {
   readonly hiddenSize: number;
   readonly numHeads: number;
   readonly expansion: number;
-  /** Positions per row, prefix included (the width of the `mlp_t` token mixer). */
-  readonly seqLen: number;
+  /** Positions per row, puzzle prefix included (the width of the `mlp_t` token mixer). */
+  readonly positions: number;
   /** Token-mixing SwiGLU (`mlp_t`) instead of self-attention. */
   readonly mlpT: boolean;
   readonly eps: number;
@@ -29,7 +29,7 @@ export function blockParamSpecs(prefix: string, cfg: BlockConfig): ParamSpec[] {
   const lecun = { kind: "lecun" } as const;
   const specs: ParamSpec[] = [];
   if (cfg.mlpT) {
-    const s = cfg.seqLen;
+    const s = cfg.positions;
     const it = swigluInnerWidth(s, cfg.expansion);
     specs.push({ name: `${prefix}.mlp_t.gate_up_proj.weight`, shape: [2 * it, s], init: lecun, linear: true });
     specs.push({ name: `${prefix}.mlp_t.down_proj.weight`, shape: [s, it], init: lecun, linear: true });

@@ -21,6 +21,20 @@ export * from "./act.js";
 export * from "./q-target.js";
 export * from "./trm-config.js";
 export * from "./trm.js";
-export { editDistance, ModelConfigError, nearestKey, rejectUnknownKeys } from "./config-fields.js";
+export * from "./supervision-step.js";
+export {
+  ARCH_FIELDS,
+  defaultsOf,
+  editDistance,
+  ModelConfigError,
+  nearestKey,
+  rejectUnknownKeys,
+  resolveFields,
+  type ConfigInput,
+  type FieldSpec,
+  type FieldTable,
+  type FieldValue,
+  type ResolvedFields,
+} from "./config-fields.js";
 export { describeOpcode, PickleDict, PickleGlobal, PickleTuple, TORCH_STORAGE_TYPES, TorchCheckpointError, unpickleTorch } from "./torch-pickle.js";
 export type { PickleKey, PickleValue, TorchCheckpointErrorCode, TorchDtype, TorchStorageRef, TorchTensorRef, UnpickleOptions } from "./torch-pickle.js";

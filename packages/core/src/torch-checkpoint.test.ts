@@ -22,6 +22,7 @@ import {
 } from "./torch-checkpoint.js";
 import { crc32, openZip } from "./torch-zip.js";
 import { createTrm } from "./trm.js";
+import { resolveTrmConfig } from "./trm-config.js";
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/torch");
 const fixture = (name: string) => path.join(fixtures, name);
@@ -260,10 +261,10 @@ describe("loading official checkpoints into a model", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const config = JSON.parse(readFileSync(fixture("trm-att.config.json"), "utf8")) as Record<string, unknown>;
+  const config = resolveTrmConfig(JSON.parse(readFileSync(fixture("trm-att.config.json"), "utf8")) as Record<string, unknown>);
   function batch(): Batch {
     const rng = createRng(3);
-    const [L, V, rows] = [config.seq_len as number, config.vocab_size as number, 3];
+    const [L, V, rows] = [config.seq_len, config.vocab_size, 3];
     return {
       size: rows,
       seqLen: L,
@@ -299,7 +300,7 @@ describe("loading official checkpoints into a model", () => {
     const fromPython = createTrm(config, { seed: 3 });
     await loadCheckpointWeights(fromPython, fixture("trm-att.expected.safetensors"));
     const [a, b, c] = [await logitsAfterTwoSteps(fromPt), await logitsAfterTwoSteps(fromConverted), await logitsAfterTwoSteps(fromPython)];
-    expect(a.length).toBe(3 * (config.seq_len as number) * (config.vocab_size as number));
+    expect(a.length).toBe(3 * config.seq_len * config.vocab_size);
     expect(Array.from(a)).toEqual(Array.from(c));
     expect(Array.from(b)).toEqual(Array.from(c));
     for (const m of [fromPt, fromConverted, fromPython]) m.dispose();

@@ -7,6 +7,7 @@ import { useBackend } from "./backend.js";
 import { disposeCarry, type Batch } from "./recursive-model.js";
 import { createTrm } from "./trm.js";
 import { loadCheckpointWeights } from "./state-dict-file.js";
+import { resolveTrmConfig } from "./trm-config.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const golden = path.resolve(repoRoot, "../shared/golden");
@@ -51,7 +52,7 @@ describe("TRM golden parity", () => {
     it.skipIf(!present)(`${name}: three supervision steps reproduce logits, q, losses and step-1 gradient norms`, async () => {
       const config = JSON.parse(readFileSync(path.join(golden, `${name}.config.json`), "utf8")) as Record<string, unknown>;
       const expected = JSON.parse(readFileSync(path.join(golden, `${name}.expected.json`), "utf8")) as Expected;
-      const model = createTrm(config, { seed: 1 });
+      const model = createTrm(resolveTrmConfig(config), { seed: 1 });
       await loadCheckpointWeights(model, path.join(golden, `${name}.weights.safetensors`));
       const batch = goldenBatch();
       let carry = model.initialCarry(batch);

@@ -1,176 +1,67 @@
-import { nearestKey } from "@trm/core";
+import { ARCH_FIELDS, ModelConfigError, resolveFields, type ConfigInput, type FieldTable, type ResolvedFields } from "@trm/core";
 
 /**
- * The HRM architecture in the official field names (sapientinc/HRM `HierarchicalReasoningModel_ACTV1Config` and
- * `config/arch/hrm_v1.yaml`). `H_cycles` is T (high-level updates per segment), `L_cycles` is n (low-level updates per
- * high-level update), `halt_max_steps` is N_sup.
+ * The HRM fields in the official names (sapientinc/HRM `HierarchicalReasoningModel_ACTV1Config`,
+ * `config/arch/hrm_v1.yaml`) with the official defaults: the one place they are written. `H_cycles` is T (high-level
+ * updates per segment), `L_cycles` is n (low-level updates per high-level update), `halt_max_steps` is N_sup.
+ * `mlp_t` is not in the official HRM: this project's ablation, so HRM and TRM-MLP can be compared with the same block.
  */
-// A type alias, not an interface, so it fits the contract's `Readonly<Record<string, unknown>>` config.
-export type HrmConfig = {
-  readonly model: "hrm";
-  readonly hidden_size: number;
-  readonly num_heads: number;
-  readonly expansion: number;
+export const HRM_FIELDS = {
+  ...ARCH_FIELDS,
   /** Blocks in the high-level module f_H. */
-  readonly H_layers: number;
+  H_layers: { kind: "int", min: 1, default: 4 },
   /** Blocks in the low-level module f_L. */
-  readonly L_layers: number;
+  L_layers: { kind: "int", min: 1, default: 4 },
   /** T: high-level updates per segment. */
-  readonly H_cycles: number;
+  H_cycles: { kind: "int", min: 1, default: 2 },
   /** n: low-level updates per high-level update. */
-  readonly L_cycles: number;
-  readonly vocab_size: number;
-  readonly seq_len: number;
+  L_cycles: { kind: "int", min: 1, default: 2 },
   /** Width of one puzzle vector; 0 turns the puzzle prefix off. */
-  readonly puzzle_emb_ndim: number;
-  /** Prefix tokens the puzzle vector fills: ceil(puzzle_emb_ndim / hidden_size), derived (official). */
-  readonly puzzle_emb_len: number;
-  readonly num_puzzle_identifiers: number;
+  puzzle_emb_ndim: { kind: "int", min: 0, default: 512 },
   /** "none" only with `mlp_t` (a token-mixing MLP has its own notion of position). */
-  readonly pos_encodings: "rope" | "learned" | "none";
-  /**
-   * Token-mixing MLP instead of self-attention in every block, as TRM's `mlp_t`. Not in the official HRM: this
-   * project's ablation, so HRM and TRM-MLP can be compared with the same block.
-   */
-  readonly mlp_t: boolean;
-  readonly rms_norm_eps: number;
-  readonly rope_theta: number;
-  /** N_sup: the segment cap for ACT, and the number of segments at evaluation. */
-  readonly halt_max_steps: number;
-  /** Chance that a row draws a minimum of U{2..halt_max_steps} segments at a training step. */
-  readonly halt_exploration_prob: number;
+  pos_encodings: { kind: "enum", values: ["rope", "learned", "none"], default: "rope" },
+} as const satisfies FieldTable;
+
+/** Official fields an HRM accepts that describe nothing here (`puzzle_emb_len` and `no_ACT_continue` are checked). */
+const HRM_ACCEPTED = ["model", "name", "batch_size", "forward_dtype", "loss", "puzzle_emb_len", "no_ACT_continue"] as const;
+
+/** The resolved HRM architecture; `puzzle_emb_len` = ceil(puzzle_emb_ndim / hidden_size), derived (official). */
+export type HrmConfig = { readonly model: "hrm"; readonly puzzle_emb_len: number } & ResolvedFields<typeof HRM_FIELDS>;
+
+/** What `createHrm` takes: the dataset fields (required) and any architecture field (the defaults fill the rest). */
+export type HrmConfigInput = ConfigInput<typeof HRM_FIELDS> & {
+  readonly model?: "hrm";
+  readonly name?: string;
+  readonly batch_size?: number;
+  readonly forward_dtype?: string;
+  readonly loss?: unknown;
+  /** 0 (derived) or the derived value. */
+  readonly puzzle_emb_len?: number;
+  /** HRM halts when q_halt > q_continue and always trains q_continue. */
+  readonly no_ACT_continue?: false;
 };
 
-/** The official HRM defaults (hrm_v1.yaml); vocab_size, seq_len and num_puzzle_identifiers come from the dataset. */
-export const HRM_DEFAULTS = {
-  hidden_size: 512,
-  num_heads: 8,
-  expansion: 4,
-  H_layers: 4,
-  L_layers: 4,
-  H_cycles: 2,
-  L_cycles: 2,
-  puzzle_emb_ndim: 512,
-  pos_encodings: "rope",
-  mlp_t: false,
-  rms_norm_eps: 1e-5,
-  rope_theta: 10000,
-  halt_max_steps: 16,
-  halt_exploration_prob: 0.1,
-} as const;
-
-const REQUIRED = ["vocab_size", "seq_len", "num_puzzle_identifiers"] as const;
-
-const INTEGER_FIELDS = [
-  "hidden_size",
-  "num_heads",
-  "H_layers",
-  "L_layers",
-  "H_cycles",
-  "L_cycles",
-  "vocab_size",
-  "seq_len",
-  "puzzle_emb_ndim",
-  "num_puzzle_identifiers",
-  "halt_max_steps",
-] as const;
-
-/** Official fields that carry no architecture here (batch size, bf16 compute, loss choice) and are accepted as is. */
-const IGNORED_FIELDS = new Set(["batch_size", "forward_dtype", "name", "loss", "puzzle_emb_len", "no_ACT_continue"]);
-
-const KNOWN_FIELDS = new Set<string>([
-  "model",
-  ...Object.keys(HRM_DEFAULTS),
-  ...REQUIRED,
-  ...IGNORED_FIELDS,
-]);
-
-/** Raised for a config that cannot describe an HRM; the message names the field and what was expected. */
-export class HrmConfigError extends Error {
-  constructor(
-    readonly field: string,
-    expected: string,
-    got: unknown,
-  ) {
-    super(`HRM config: field "${field}": expected ${expected}, got ${JSON.stringify(got)}`);
-    this.name = "HrmConfigError";
-  }
-}
-
 /**
- * Resolves a config given in the official snake_case names (for example the golden `hrm.config.json` object, or an
- * official `arch` yaml merged with dataset metadata) into a complete {@link HrmConfig}. Missing fields take the
- * official defaults; `puzzle_emb_len` is derived as in the official code (a given non-zero value must agree).
+ * Resolves a config in the official snake_case names (the golden `hrm.config.json`, or an official `arch` yaml merged
+ * with dataset metadata) into a complete {@link HrmConfig}. An unknown field is rejected with {@link ModelConfigError},
+ * naming the nearest known one.
  */
 export function resolveHrmConfig(raw: Readonly<Record<string, unknown>>): HrmConfig {
-  for (const key of Object.keys(raw)) {
-    if (!KNOWN_FIELDS.has(key)) {
-      const near = nearestKey(key, [...KNOWN_FIELDS]);
-      throw new HrmConfigError(key, near ? `a known HRM field (did you mean "${near}"?)` : `one of the HRM fields (${[...KNOWN_FIELDS].join(", ")})`, raw[key]);
-    }
-  }
-  if (raw.model !== undefined && raw.model !== "hrm") throw new HrmConfigError("model", '"hrm"', raw.model);
-  if (raw.mlp_t !== undefined && typeof raw.mlp_t !== "boolean") throw new HrmConfigError("mlp_t", "true or false", raw.mlp_t);
-  if (raw.no_ACT_continue !== undefined && raw.no_ACT_continue !== false) {
-    throw new HrmConfigError("no_ACT_continue", "false or absent (HRM halts when q_halt > q_continue and always trains q_continue)", raw.no_ACT_continue);
-  }
-  for (const key of REQUIRED) {
-    if (raw[key] === undefined) throw new HrmConfigError(key, "a positive integer (it comes from the dataset)", undefined);
-  }
-  const merged: Record<string, unknown> = { ...HRM_DEFAULTS };
-  for (const [key, value] of Object.entries(raw)) if (!IGNORED_FIELDS.has(key) && value !== undefined) merged[key] = value;
-
-  for (const key of INTEGER_FIELDS) {
-    const v = merged[key];
-    const min = key === "puzzle_emb_ndim" ? 0 : 1;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
-      throw new HrmConfigError(key, min === 0 ? "a non-negative integer" : "a positive integer", v);
-    }
-  }
-  for (const key of ["expansion", "rms_norm_eps", "rope_theta"] as const) {
-    const v = merged[key];
-    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new HrmConfigError(key, "a positive number", v);
-  }
-  const p = merged.halt_exploration_prob;
-  if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new HrmConfigError("halt_exploration_prob", "a number in [0, 1]", p);
-  const mlpT = merged.mlp_t as boolean;
-  const pos = merged.pos_encodings;
-  if (pos !== "rope" && pos !== "learned" && !(pos === "none" && mlpT)) {
-    throw new HrmConfigError("pos_encodings", mlpT ? '"rope", "learned" or "none"' : '"rope" or "learned" ("none" only with mlp_t)', pos);
-  }
-
-  const hidden = merged.hidden_size as number;
-  const heads = merged.num_heads as number;
-  if (hidden % heads !== 0) throw new HrmConfigError("num_heads", `a divisor of hidden_size ${hidden}`, heads);
-  if (pos === "rope" && (hidden / heads) % 2 !== 0) {
-    throw new HrmConfigError("num_heads", "a head width (hidden_size / num_heads) that is even, for RoPE", heads);
-  }
-  const ndim = merged.puzzle_emb_ndim as number;
-  const puzzleEmbLen = Math.ceil(ndim / hidden);
-  // The golden reference writes 0 for "derived"; any other value must be what the official code derives.
-  if (typeof raw.puzzle_emb_len === "number" && raw.puzzle_emb_len !== 0 && raw.puzzle_emb_len !== puzzleEmbLen) {
-    throw new HrmConfigError("puzzle_emb_len", `ceil(puzzle_emb_ndim / hidden_size) = ${puzzleEmbLen}`, raw.puzzle_emb_len);
-  }
-
-  return {
-    model: "hrm",
-    hidden_size: hidden,
-    num_heads: heads,
-    expansion: merged.expansion as number,
-    H_layers: merged.H_layers as number,
-    L_layers: merged.L_layers as number,
-    H_cycles: merged.H_cycles as number,
-    L_cycles: merged.L_cycles as number,
-    vocab_size: merged.vocab_size as number,
-    seq_len: merged.seq_len as number,
-    puzzle_emb_ndim: ndim,
-    puzzle_emb_len: puzzleEmbLen,
-    num_puzzle_identifiers: merged.num_puzzle_identifiers as number,
-    pos_encodings: pos,
-    mlp_t: mlpT,
-    rms_norm_eps: merged.rms_norm_eps as number,
-    rope_theta: merged.rope_theta as number,
-    halt_max_steps: merged.halt_max_steps as number,
-    halt_exploration_prob: p,
+  const fail = (field: string, detail: string): never => {
+    throw new ModelConfigError("HRM", field, detail);
   };
+  const c = resolveFields("HRM", HRM_FIELDS, raw, HRM_ACCEPTED);
+  if (raw.model !== undefined && raw.model !== "hrm") fail("model", `expected "hrm", got ${JSON.stringify(raw.model)}.`);
+  if (raw.no_ACT_continue !== undefined && raw.no_ACT_continue !== false) {
+    fail("no_ACT_continue", `expected false or absent (HRM halts when q_halt > q_continue and always trains q_continue), got ${JSON.stringify(raw.no_ACT_continue)}.`);
+  }
+  if (c.pos_encodings === "none" && !c.mlp_t) fail("pos_encodings", `expected "rope" or "learned" ("none" only with mlp_t), got "none".`);
+  if (c.hidden_size % c.num_heads !== 0) fail("num_heads", `expected a divisor of hidden_size ${c.hidden_size}, got ${c.num_heads}.`);
+  if (c.pos_encodings === "rope" && (c.hidden_size / c.num_heads) % 2 !== 0) fail("num_heads", `RoPE needs an even head width, got ${c.hidden_size / c.num_heads}.`);
+  const puzzleEmbLen = Math.ceil(c.puzzle_emb_ndim / c.hidden_size);
+  // The golden reference writes 0 for "derived"; any other value must be what the official code derives.
+  if (raw.puzzle_emb_len !== undefined && raw.puzzle_emb_len !== 0 && raw.puzzle_emb_len !== puzzleEmbLen) {
+    fail("puzzle_emb_len", `expected 0 or ceil(puzzle_emb_ndim / hidden_size) = ${puzzleEmbLen}, got ${JSON.stringify(raw.puzzle_emb_len)}.`);
+  }
+  return { model: "hrm", ...c, puzzle_emb_len: puzzleEmbLen };
 }

@@ -1,6 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { resolveHrmConfig, HrmConfigError } from "./hrm-config.js";
-import { countHrmParameters, hrmTensorSpecs } from "./hrm-params.js";
+import { ModelConfigError } from "@trm/core";
+import { resolveHrmConfig } from "./hrm-config.js";
+import { countHrmParameters, hrmTensors } from "./hrm-params.js";
+
+/** Every tensor of a model in creation order, with its kind. */
+function tensorsOf(config: Parameters<typeof hrmTensors>[0]) {
+  const t = hrmTensors(config);
+  return [
+    ...t.params.map((s) => ({ ...s, role: "param" })),
+    ...t.buffers.map((s) => ({ ...s, role: "buffer" })),
+    ...(t.puzzleEmb ? [{ ...t.puzzleEmb, role: "puzzle" }] : []),
+  ];
+}
 
 describe("HRM parameter shapes", () => {
   it("counts 27,275,266 trainable parameters for the Sudoku shape (the official run's num_params)", () => {
@@ -15,7 +26,7 @@ describe("HRM parameter shapes", () => {
 
   it("names the 4 + 8 block weights of a 2+2-layer model and the buffers", () => {
     const config = resolveHrmConfig({ hidden_size: 64, num_heads: 4, H_layers: 2, L_layers: 2, vocab_size: 6, seq_len: 16, puzzle_emb_ndim: 64, num_puzzle_identifiers: 3 });
-    const specs = hrmTensorSpecs(config);
+    const specs = tensorsOf(config);
     const byName = new Map(specs.map((s) => [s.name, s]));
     expect(specs).toHaveLength(4 + 16 + 2 + 1);
     expect(byName.get("inner.L_level.layers.1.self_attn.qkv_proj.weight")?.shape).toEqual([192, 64]);
@@ -29,7 +40,7 @@ describe("HRM parameter shapes", () => {
   it("with mlp_t (this project's ablation) swaps each block's attention for a token-mixing MLP, as TRM's block", () => {
     const config = resolveHrmConfig({ hidden_size: 64, num_heads: 4, H_layers: 1, L_layers: 1, vocab_size: 6, seq_len: 16, puzzle_emb_ndim: 64, num_puzzle_identifiers: 3, mlp_t: true, pos_encodings: "none" });
     expect(config).toMatchObject({ mlp_t: true, pos_encodings: "none" });
-    const byName = new Map(hrmTensorSpecs(config).map((s) => [s.name, s]));
+    const byName = new Map(tensorsOf(config).map((s) => [s.name, s]));
     expect(byName.has("inner.L_level.layers.0.self_attn.qkv_proj.weight")).toBe(false);
     // TRM's token-mixing MLP over the 16 + 1 positions (16 cells and the puzzle prefix).
     expect(byName.get("inner.L_level.layers.0.mlp_t.gate_up_proj.weight")?.shape[1]).toBe(17);
@@ -53,7 +64,7 @@ describe("resolveHrmConfig", () => {
 
   it("names the field in its errors", () => {
     expect(() => resolveHrmConfig({ seq_len: 81, num_puzzle_identifiers: 1 })).toThrow(/"vocab_size"/);
-    expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, H_cycles: 0 })).toThrow(HrmConfigError);
+    expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, H_cycles: 0 })).toThrow(ModelConfigError);
     expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, num_heads: 7 })).toThrow(/"num_heads"/);
     expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, hiddenSize: 3 })).toThrow(/"hiddenSize"/);
     expect(() => resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, hiden_size: 3 })).toThrow(/"hiden_size".*did you mean "hidden_size"/);

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { disposeCarry, useBackend, type Batch, type TrainStepResult } from "@trm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveHrmConfig } from "./hrm-config.js";
 import { createHrm, type Hrm } from "./hrm.js";
 import { loadCheckpointWeights, readSafetensorsFile } from "@trm/core/node";
 
@@ -78,7 +79,7 @@ describe("HRM golden parity (three supervision steps of an independent PyTorch r
 
   it.skipIf(!present)("has exactly the golden file's tensor names and [out, in] shapes", async () => {
     const file = await readSafetensorsFile(resolve(golden, "hrm.weights.safetensors"));
-    const fresh = createHrm(readJson<Record<string, unknown>>("hrm.config.json"), { seed: 0 });
+    const fresh = createHrm(resolveHrmConfig(readJson<Record<string, unknown>>("hrm.config.json")), { seed: 0 });
     const state = fresh.stateDict();
     expect([...state.keys()].sort()).toEqual([...file.tensors.keys()].sort());
     for (const [name, t] of state) expect(t.shape, name).toEqual(file.tensors.get(name)!.shape);
@@ -89,7 +90,7 @@ describe("HRM golden parity (three supervision steps of an independent PyTorch r
     const config = readJson<Record<string, unknown>>("hrm.config.json");
     const expected = readJson<Expected>("hrm.expected.json");
     const batch = toBatch(readJson<GoldenBatch>("batch.json"));
-    model = createHrm(config, { seed: 1 });
+    model = createHrm(resolveHrmConfig(config), { seed: 1 });
     const loaded = await loadCheckpointWeights(model, resolve(golden, "hrm.weights.safetensors"));
     expect(loaded.loaded).toHaveLength(model.params.size + model.buffers.size + 1);
 

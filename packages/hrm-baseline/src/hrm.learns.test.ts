@@ -5,6 +5,7 @@ import { summaryEvaluator, type EvalSummary } from "@trm/eval";
 import { fit, parseTrainConfig, PRESETS } from "@trm/train";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createHrm } from "./hrm.js";
+import { resolveHrmConfig } from "./hrm-config.js";
 
 // The long run takes minutes on a shared 2-core machine: it runs only when asked for.
 const slow = process.env.TRM_SLOW_TESTS === "1";
@@ -40,7 +41,7 @@ async function train(steps: number, batchSize: number, evalRows: number): Promis
   });
   const meta = built.train.metadata;
   const model = createHrm(
-    { ...config.arch, vocab_size: meta.vocab_size, seq_len: meta.seq_len, num_puzzle_identifiers: meta.num_puzzle_identifiers },
+    resolveHrmConfig({ ...config.arch, vocab_size: meta.vocab_size, seq_len: meta.seq_len, num_puzzle_identifiers: meta.num_puzzle_identifiers }),
     { seed: 0 },
   );
   const before = tf.memory().numTensors;

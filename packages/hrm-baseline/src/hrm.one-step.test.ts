@@ -1,9 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
-import { actLossTerms, beginStep, useBackend } from "@trm/core";
+import { useBackend, type BlockContext, type Recursion, type Weights } from "@trm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Hrm } from "./hrm.js";
-import { hrmEmbed, hrmHeads, hrmWeights, runUpdates, segmentSchedule, splitQ, type HrmStates, type HrmUpdate } from "./hrm-forward.js";
-import { disposeCarry, disposeOutputs, keepAll, tinyBatch, tinyHrm } from "./test-utils/tiny.js";
+import { Hrm } from "./hrm.js";
+import { disposeCarry, disposeOutputs, keepAll, TINY_CONFIG, tinyBatch, tinyHrm } from "./test-utils/tiny.js";
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
@@ -11,6 +10,24 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 
 function maxAbs(a: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(a)).dataSync()[0]!);
+}
+
+/** The same model with every update of the segment recorded: the gradient without the one-step approximation. */
+class FullBackpropHrm extends Hrm {
+  protected override recursion(w: Weights, x: tf.Tensor2D, ctx: BlockContext): Recursion {
+    const r = super.recursion(w, x, ctx);
+    return { offTape: [], onTape: [...r.offTape, ...r.onTape] };
+  }
+}
+
+/** Exposes the plan of the real model's recursion. */
+class PlannedHrm extends Hrm {
+  plan(): Recursion {
+    const x = tf.zeros<tf.Rank.R2>([1, TINY_CONFIG.hidden_size]);
+    const plan = this.recursion((n) => this.params.get(n)!, x, { batch: 1, seq: 1, numHeads: 1, eps: 1e-5, rope: null });
+    x.dispose();
+    return plan;
+  }
 }
 
 describe("HRM one-step gradient", () => {
@@ -23,75 +40,51 @@ describe("HRM one-step gradient", () => {
 
   afterAll(() => model.dispose());
 
-  it("gives only the last f_L and f_H calls gradient: the same as a run from precomputed states, unlike full backprop", async () => {
+  it("records only the last f_L and f_H calls of a segment", () => {
+    const planned = new PlannedHrm(TINY_CONFIG);
+    const plan = planned.plan();
+    // T = n = 2: L, L, H, L off the tape; L, H on it.
+    expect([plan.offTape.length, plan.onTape.length]).toEqual([4, 2]);
+    planned.dispose();
+  });
+
+  it("gives the same loss as full backprop through the segment but gradient only through the last f_L and f_H calls", async () => {
     const batch = tinyBatch();
-    const cfg = model.config;
-    const b = batch.size;
-    const opts = { rng: () => 0.5, lossDivisor: b };
+    const opts = { rng: () => 0.5, lossDivisor: batch.size };
     // One step first, so the step under test starts from a carried (non-initial) state.
     const first = await model.trainStep(model.initialCarry(batch), batch, opts);
     disposeOutputs(first);
     const carry = keepAll(first.carry);
-    const r = await model.trainStep(carry, batch, opts);
+    const full = new FullBackpropHrm(TINY_CONFIG);
+    for (const [name, v] of model.params) full.params.get(name)!.assign(v);
+    for (const [name, v] of model.buffers) full.buffers.get(name)!.assign(v);
+    full.puzzleEmb!.assign(model.puzzleEmb!);
 
-    const start = beginStep(carry, batch, model.buffers.get("inner.H_init")!, model.buffers.get("inner.L_init")!);
-    const pre = model.noGradUpdates(start.zH, start.zL, start.current);
-    const target = r.outputs.qContinueTarget!;
-    const params = [...model.params.entries()];
-    const s = cfg.seq_len + cfg.puzzle_emb_len;
-
-    /** Gradients of the step's loss / B with `updates` recorded from `from`. */
-    const gradsOf = (from: HrmStates, updates: readonly HrmUpdate[]) =>
-      tf.engine().gradients(
-        () => {
-          const w = hrmWeights(cfg, model.params);
-          const x = hrmEmbed(cfg, w, start.current.inputs, pre.puzzleRows, b);
-          const out = runUpdates(w, from, x, updates, model.blockContext(b));
-          const heads = hrmHeads(cfg, w, out.zH, b);
-          const [qHalt, qContinue] = splitQ(heads.q);
-          const loss = actLossTerms({ logits: heads.logits, labels: start.current.labels, batch: b, seqLen: cfg.seq_len, qHalt, qContinue, qContinueTarget: target });
-          return tf.div<tf.Scalar>(loss.total, b);
-        },
-        [...params.map(([, v]) => v), pre.puzzleRows!],
-        undefined,
-        true,
-      );
-
-    // The earlier updates replaced by their precomputed outputs, as fresh tensors with no history.
-    const fixed = { zH: tf.tensor<tf.Rank.R2>(pre.zH.dataSync(), pre.zH.shape), zL: tf.tensor<tf.Rank.R2>(pre.zL.dataSync(), pre.zL.shape) };
-    const oneStep = gradsOf(fixed, ["L", "H"]);
-    // Every update of the segment recorded: what the gradient would be without the approximation.
-    const all = segmentSchedule(cfg);
-    expect(all).toEqual(["L", "L", "H", "L", "L", "H"]);
-    const start2d = { zH: tf.reshape<tf.Rank.R2>(start.zH, [b * s, -1]), zL: tf.reshape<tf.Rank.R2>(start.zL, [b * s, -1]) };
-    const full = gradsOf(start2d, all);
-
-    // Same loss value either way: only the tape differs.
-    expect(Math.abs(oneStep.value.dataSync()[0]! - full.value.dataSync()[0]!)).toBeLessThan(1e-5);
-    expect(Math.abs(oneStep.value.dataSync()[0]! - r.losses.total / b)).toBeLessThan(1e-5);
-
-    params.forEach(([name], i) => {
-      const got = r.grads.get(name)!;
+    const oneStep = await model.trainStep(carry, batch, opts);
+    const all = await full.trainStep(carry, batch, opts);
+    // Same states, so the same loss and the same Q target: only the tape differs.
+    expect(Math.abs(oneStep.losses.total - all.losses.total)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(oneStep.outputs.qContinueTarget!, all.outputs.qContinueTarget!)).toBeLessThan(1e-6);
+    for (const [name, got] of oneStep.grads) {
       const scale = maxAbs(got);
       expect(scale, name).toBeGreaterThan(0);
-      expect(maxAbsDiff(got, oneStep.grads[i]!) / scale, name).toBeLessThan(1e-5);
-      const fullDiff = maxAbsDiff(got, full.grads[i]!) / scale;
+      const diff = maxAbsDiff(got, all.grads.get(name)!) / scale;
       if (name.startsWith("inner.L_level") || name.startsWith("inner.H_level") || name === "inner.embed_tokens.embedding_weight") {
         // Earlier calls of f_L / f_H (and the x̃ they read) would add gradient: the model must not have it.
-        expect(fullDiff, name).toBeGreaterThan(1e-3);
+        expect(diff, name).toBeGreaterThan(1e-3);
       } else {
         // The heads read only the final z_H, which both runs compute alike.
-        expect(fullDiff, name).toBeLessThan(1e-5);
+        expect(diff, name).toBeLessThan(1e-5);
       }
-    });
-    const rowGrad = r.puzzleEmbGrad!.grad;
-    expect(maxAbsDiff(rowGrad, oneStep.grads[params.length]!) / maxAbs(rowGrad)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(rowGrad, full.grads[params.length]!) / maxAbs(rowGrad)).toBeGreaterThan(1e-3);
-
-    tf.dispose([oneStep.value, ...oneStep.grads, full.value, ...full.grads, fixed.zH, fixed.zL, start.zH, start.zL, pre.zH, pre.zL, pre.puzzleRows!]);
-    disposeOutputs(r);
+    }
+    const rowGrad = oneStep.puzzleEmbGrad!.grad;
+    expect(maxAbsDiff(rowGrad, all.puzzleEmbGrad!.grad) / maxAbs(rowGrad)).toBeGreaterThan(1e-3);
+    for (const r of [oneStep, all]) {
+      disposeOutputs(r);
+      disposeCarry(r.carry);
+    }
     disposeCarry(carry);
-    disposeCarry(r.carry);
+    full.dispose();
   });
 
   it("detaches the carry: the next step's gradient does not depend on how the carry was reached", async () => {

@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import { createRng, useBackend, type Carry, type RecursiveModel } from "@trm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHrm } from "./hrm.js";
-import { resolveHrmConfig } from "./hrm-config.js";
+import { resolveHrmConfig, type HrmConfigInput } from "./hrm-config.js";
 import { countHrmParameters } from "./hrm-params.js";
 import { disposeCarry, disposeOutputs, keepAll, TINY_CONFIG, tinyBatch, tinyHrm } from "./test-utils/tiny.js";
 import { loadCheckpointWeights, readSafetensorsFile, saveModelWeights } from "@trm/core/node";
@@ -26,7 +26,7 @@ describe("Hrm", () => {
 
   it("initialises as the official code: q_head weight 0 and bias -5, zero puzzle table, seeded and reproducible", () => {
     // The factory shape the training app's model registry expects.
-    const factory: (config: Readonly<Record<string, unknown>>, options: { readonly seed: number }) => RecursiveModel = createHrm;
+    const factory: (config: HrmConfigInput, options: { readonly seed: number }) => RecursiveModel = createHrm;
     const a = factory(TINY_CONFIG, { seed: 5 });
     const b = createHrm(TINY_CONFIG, { seed: 5 });
     const c = createHrm(TINY_CONFIG, { seed: 6 });
@@ -162,7 +162,7 @@ describe("Hrm", () => {
       expect(file.tensors.get("inner.lm_head.weight")!.shape).toEqual([5, 16]);
       expect(JSON.parse(file.metadata.config!)).toMatchObject({ model: "hrm", hidden_size: 16, H_cycles: 2, L_cycles: 2 });
 
-      const other = createHrm(JSON.parse(file.metadata.config!) as Record<string, unknown>, { seed: 99 });
+      const other = createHrm(resolveHrmConfig(JSON.parse(file.metadata.config!) as Record<string, unknown>), { seed: 99 });
       await loadCheckpointWeights(other, path);
       const batch = tinyBatch();
       const a = await model.evalStep(model.initialCarry(batch), batch);

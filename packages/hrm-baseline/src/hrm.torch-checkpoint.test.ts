@@ -5,10 +5,11 @@ import { modelVariables, useBackend } from "@trm/core";
 import { loadCheckpointWeights, readOfficialCheckpoint } from "@trm/core/node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createHrm } from "./hrm.js";
+import type { HrmConfigInput } from "./hrm-config.js";
 
 const fixture = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../core/fixtures/torch/hrm.f16.deflated.pt");
 // The architecture make_fixtures.py gave the HRM it saved.
-const config = {
+const config: HrmConfigInput = {
   hidden_size: 8, num_heads: 2, expansion: 1, vocab_size: 5, seq_len: 4, puzzle_emb_ndim: 8, num_puzzle_identifiers: 3,
   H_cycles: 2, L_cycles: 2, H_layers: 1, L_layers: 1, pos_encodings: "learned", halt_max_steps: 4,
 };

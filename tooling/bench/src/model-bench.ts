@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { createTrm, disposeCarry, type Batch, type Carry, type RecursiveModel, type StepResult } from "@trm/core";
-import { createHrm } from "@trm/hrm-baseline";
+import { createTrm, disposeCarry, resolveTrmConfig, type Batch, type Carry, type RecursiveModel, type StepResult } from "@trm/core";
+import { createHrm, resolveHrmConfig } from "@trm/hrm-baseline";
 import { AdamATan2 } from "@trm/train";
 import { flopShapeOf, type BenchConfig } from "./configs.js";
 import { stepFlops, type StepFlops } from "./flops.js";
@@ -8,7 +8,7 @@ import { memorySnapshot, type MemorySnapshot } from "./memory.js";
 import { timeRunsAsync, type Timing } from "./stats.js";
 
 export function createModel(config: BenchConfig, seed = 0): RecursiveModel {
-  return config.kind === "trm" ? createTrm(config.model, { seed }) : createHrm(config.model, { seed });
+  return config.kind === "trm" ? createTrm(resolveTrmConfig(config.model), { seed }) : createHrm(resolveHrmConfig(config.model), { seed });
 }
 
 /** A deterministic batch of random tokens (the speed of a step does not depend on what the tokens say). */
