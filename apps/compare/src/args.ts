@@ -33,6 +33,8 @@ export interface CompareArgs {
   readonly webgpuFlags: readonly string[];
   /** Start over in an --out that holds an earlier comparison (its run folders are cleared). */
   readonly overwrite: boolean;
+  /** Print why `--backend auto` skipped each backend. */
+  readonly verbose: boolean;
   readonly help: boolean;
   readonly version: boolean;
 }
@@ -94,6 +96,7 @@ export function parseArgs(argv: readonly string[]): CompareArgs {
   let help = false;
   let version = false;
   let overwrite = false;
+  let verbose = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? "";
     if (a === "--help" || a === "-h") {
@@ -106,6 +109,10 @@ export function parseArgs(argv: readonly string[]): CompareArgs {
     }
     if (a === "--overwrite") {
       overwrite = true;
+      continue;
+    }
+    if (a === "--verbose") {
+      verbose = true;
       continue;
     }
     if (!a.startsWith("--")) throw new ArgsError(`unexpected argument "${a}" (options start with --; see --help)`);
@@ -168,6 +175,7 @@ export function parseArgs(argv: readonly string[]): CompareArgs {
     sets,
     webgpuFlags,
     overwrite,
+    verbose,
     help,
     version,
   };

@@ -1,5 +1,5 @@
 // trm-compare: TRM against HRM on the same data, budget, seeds and evaluation.
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { useBackend } from "@trm/core";
 import { evaluateModel, summaryEvaluator, type EvaluationResult } from "@trm/eval";
@@ -50,6 +50,7 @@ Options:
   --webgpu-flag a Dawn option for --backend webgpu in Node (repeatable), e.g. backend=vulkan, adapter=<name>
   --out         output directory (default runs/compare): report.html, results.json, charts/, <model>/seed-<n>/
   --overwrite   start over in an --out that holds an earlier comparison (without it, such a folder is refused)
+  --verbose     say why --backend auto skipped each other backend
   --test-limit  score only the first n test puzzles (default all)
   --set         training-config override for both models, after the scenario's and the pairing's (repeatable)
 
@@ -68,7 +69,13 @@ export interface CompareDependencies {
 
 async function run(args: CompareArgs, argv: readonly string[], deps: CompareDependencies): Promise<number> {
   const stream = deps.stream ?? process.stderr;
-  const backend = await useBackend(args.backend, { log: (l) => stream.write(`${l}\n`), webgpuFlags: args.webgpuFlags });
+  if (existsSync(join(args.out, "run.json"))) {
+    // A trm-train run folder: the comparison never writes into (or clears) another kind of run, --overwrite or not.
+    throw new ArgsError(`--out ${args.out} holds a trm-train run (run.json); give the comparison its own folder.`);
+  }
+  const backend = await useBackend(args.backend, { log: null, webgpuFlags: args.webgpuFlags });
+  const backendLine = args.verbose ? backend.message : backend.message.replace(/ \(auto; skipped .*\)$/s, " (auto; --verbose says why it skipped the others)");
+  stream.write(`${backendLine}\n`);
   mkdirSync(args.out, { recursive: true });
   const scenario = lookup(SCENARIOS, args.scenario, "--scenario");
   const pairing = lookup(PAIRINGS, args.pairing, "--pairing");

@@ -1,28 +1,13 @@
 // Command-line parsing shared by the sub-commands: node's parseArgs, with "did you mean" hints for typos.
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { useBackend, type BackendRequest } from "@trm/core";
-
-/** Levenshtein distance (case-insensitive). */
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0] ?? 0;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j] ?? 0;
-      prev[j] = Math.min(up + 1, (prev[j - 1] ?? 0) + 1, diag + (a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length] ?? 0;
-}
+import { editDistance, useBackend, type BackendRequest } from "@trm/core";
 
 /** The candidate closest to `word` when it is close enough to be a typo of it, else null. */
 export function nearest(word: string, candidates: readonly string[]): string | null {
   let best: string | null = null;
   let bestD = Infinity;
   for (const c of candidates) {
-    const d = c.startsWith(word) || word.startsWith(c) ? Math.min(distance(word, c), 1) : distance(word, c);
+    const d = c.startsWith(word) || word.startsWith(c) ? Math.min(editDistance(word, c), 1) : editDistance(word, c);
     if (d < bestD) {
       best = c;
       bestD = d;
