@@ -1,4 +1,4 @@
-import { BACKEND_NAMES, type BackendRequest } from "@trm/core";
+import { BACKEND_NAMES, editDistance, type BackendRequest } from "@trm/core";
 import { DEFAULT_PAIRING, DEFAULT_SCENARIO, PAIRINGS, SCENARIOS } from "./scenarios.js";
 
 /** How long each model trains. Both models get the same one. */
@@ -68,20 +68,7 @@ export function describeBudget(b: Budget): string {
 
 /** The flag closest to a mistyped `name` (edit distance at most 2), or null. */
 function nearestFlag(name: string): string | null {
-  const dist = (a: string, b: string): number => {
-    const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      let diag = prev[0] ?? 0;
-      prev[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const up = prev[j] ?? 0;
-        prev[j] = Math.min(up + 1, (prev[j - 1] ?? 0) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-        diag = up;
-      }
-    }
-    return prev[b.length] ?? 0;
-  };
-  const ranked = FLAGS.map((f) => [f, dist(name, f)] as const).sort((x, y) => x[1] - y[1]);
+  const ranked = FLAGS.map((f) => [f, editDistance(name, f)] as const).sort((x, y) => x[1] - y[1]);
   const best = ranked[0];
   return best !== undefined && best[1] <= 2 ? best[0] : null;
 }
