@@ -6,7 +6,7 @@ import { compareTraces, formatReport } from "./compare.js";
 import { DEFAULT_OPTIONS, type ParityOptions } from "./options.js";
 import { DEFAULT_REF_DIR, referenceUnavailable, runReferenceLoop } from "./reference.js";
 import { writePerturbed } from "./perturb.js";
-import { runProjectLoop } from "./trace.js";
+import { dumpStart, runProjectLoop } from "./trace.js";
 
 const HELP = `loop-parity: this project's training loop against the PyTorch reference loop, step by step
 
@@ -40,6 +40,8 @@ Options (defaults in brackets; the run must be one train_ref.py can express):
   --python <path>       Python with torch and numpy [/usr/bin/python3]
   --ref-dir <dir>       folder of train_ref.py [${DEFAULT_REF_DIR}]
   --backend <b>         TensorFlow.js backend [wasm]
+  --dump-only           only write init.safetensors (this project's initial weights for --seed) and batches.json
+                        (the first --steps batches of fit's sampler for --seed) into --out; no training, no Python
 Writes into --out: init.safetensors, batches.json, ts-trace.json, ref-trace.json (and ref-noise-trace.json), report.json.
 Exit status: 0 when the loss agrees within --tol at every step, 1 when it does not, 2 when the reference cannot run.
 `;
@@ -93,6 +95,7 @@ export async function main(argv: string[]): Promise<number> {
       python: { type: "string" },
       "ref-dir": { type: "string" },
       backend: { type: "string" },
+      "dump-only": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -132,6 +135,12 @@ export async function main(argv: string[]): Promise<number> {
   const tol = num("--tol", v.tol, 1e-5);
   const noise = num("--noise", v.noise, 1e-6);
   const out = resolve(v.out ?? "runs/loop-parity");
+  if (v["dump-only"]) {
+    await useBackend((v.backend ?? "wasm") as BackendRequest, { log: null });
+    const files = await dumpStart(o, out);
+    process.stdout.write(`${files.initPath}\n${files.batchesPath}\n`);
+    return 0;
+  }
   const python = v.python ?? "/usr/bin/python3";
   const refDir = resolve(v["ref-dir"] ?? DEFAULT_REF_DIR);
   const why = referenceUnavailable(python, refDir);

@@ -119,6 +119,32 @@ export async function runProjectLoop(o: ParityOptions, outDir: string, weightsAt
 }
 
 /**
+ * The starting point of a run without training it: `init.safetensors` (this project's initial weights for `o.seed`,
+ * official names) and `batches.json` (the first `o.steps` batches `fit`'s sampler draws for that seed), the same two
+ * files {@link runProjectLoop} writes. The sampler draws one batch per optimiser step whatever the model does, so these
+ * are the batches a `fit` run of `o.steps` steps trains on.
+ */
+export async function dumpStart(o: ParityOptions, outDir: string): Promise<{ initPath: string; batchesPath: string }> {
+  await mkdir(outDir, { recursive: true });
+  const config = trainConfig(o);
+  const train = readDataset(o.data, "train");
+  const meta = train.metadata;
+  const model = createModel(o, { vocab_size: meta.vocab_size, seq_len: meta.seq_len, num_puzzle_identifiers: meta.num_puzzle_identifiers });
+  const initPath = join(outDir, "init.safetensors");
+  try {
+    await saveSafetensors(initPath, modelVariables(model), { format: "pt" });
+  } finally {
+    model.dispose();
+  }
+  const sampler = new TrainSampler(train, { batchSize: config.global_batch_size, seed: config.seed });
+  const batches: Batch[] = [];
+  for (let i = 0; i < o.steps; i++) batches.push(sampler.next());
+  const batchesPath = join(outDir, "batches.json");
+  await writeFile(batchesPath, batchesJson(batches));
+  return { initPath, batchesPath };
+}
+
+/**
  * train_ref.py's `--batches` JSON: `{"B", "L", "batches": [{"inputs", "labels", "pid"}]}` with flat token lists and
  * label 0 meaning "ignored" (the reference maps it to -100). A batch with a real label 0 cannot be written that way.
  */
