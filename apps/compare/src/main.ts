@@ -1,7 +1,8 @@
 // trm-compare: TRM against HRM on the same data, budget, seeds and evaluation.
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { useBackend } from "@trm/core";
+import { makeDirectory } from "@trm/data/node";
 import { evaluateModel, summaryEvaluator, type EvaluationResult } from "@trm/eval";
 import {
   buildComparisonReport,
@@ -76,7 +77,7 @@ async function run(args: CompareArgs, argv: readonly string[], deps: CompareDepe
   const backend = await useBackend(args.backend, { log: null, webgpuFlags: args.webgpuFlags });
   const backendLine = args.verbose ? backend.message : backend.message.replace(/ \(auto; skipped .*\)$/s, " (auto; --verbose says why it skipped the others)");
   stream.write(`${backendLine}\n`);
-  mkdirSync(args.out, { recursive: true });
+  makeDirectory(args.out, "--out folder");
   const scenario = lookup(SCENARIOS, args.scenario, "--scenario");
   const pairing = lookup(PAIRINGS, args.pairing, "--pairing");
   const fixedData = args.data === null ? null : readCompareData(args.data, args.task ?? "sudoku");

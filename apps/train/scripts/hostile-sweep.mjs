@@ -42,6 +42,14 @@ const file = (name, text) => {
   writeFileSync(p, text);
   return p;
 };
+/** A Kaggle-style pair of files in a folder of its own; the challenges file's path (solutions omitted when null). */
+const kaggle = (name, challenges, solutions = null) => {
+  const dir = join(root, `${name}-${n++}`);
+  mkdirSync(dir);
+  writeFileSync(join(dir, "arc-agi_training_challenges.json"), JSON.stringify(challenges));
+  if (solutions !== null) writeFileSync(join(dir, "arc-agi_training_solutions.json"), JSON.stringify(solutions));
+  return join(dir, "arc-agi_training_challenges.json");
+};
 const copyDir = (from, name) => {
   const to = join(root, `${name}-${n++}`);
   execFileSync("cp", ["-r", from, to]);
@@ -77,7 +85,8 @@ const cases = [
   ["arc", "ARC task, grid of 31 rows", () => ["build-data", "--task", "arc", "--src", file("t.json", JSON.stringify({ train: [{ input: Array(31).fill([1]), output: [[1]] }], test: [] })), "--out", join(root, "o9")], /t\.json.*(rows|30)/],
   ["arc", "ARC task, colour 10", () => ["build-data", "--task", "arc", "--src", file("t.json", JSON.stringify({ train: [{ input: [[10]], output: [[1]] }], test: [] })), "--out", join(root, "o10")], /t\.json/],
   ["arc", "ARC task, deep nesting", () => ["build-data", "--task", "arc", "--src", file("t.json", "[".repeat(100000) + "]".repeat(100000)), "--out", join(root, "o11")], /t\.json/],
-  ["arc", "Kaggle challenges with null task", () => ["build-data", "--task", "arc", "--src", file("arc-agi_training_challenges.json", JSON.stringify({ abc: null })), "--out", join(root, "o12")], /challenges\.json.*abc/],
+  ["arc", "Kaggle challenges with null task", () => ["build-data", "--task", "arc", "--src", kaggle("k1", { abc: null }, { abc: [[[1]]] }), "--out", join(root, "o12")], /challenges\.json.*abc/],
+  ["arc", "Kaggle challenges without the solutions file", () => ["build-data", "--task", "arc", "--src", kaggle("k1b", { abc: { train: [{ input: [[1]], output: [[1]] }], test: [{ input: [[1]] }] } }), "--out", join(root, "o12b")], /solutions\.json/],
   ["arc", "Kaggle challenges, test pair without input", () => ["build-data", "--task", "arc", "--src", file("arc-agi_training_challenges.json", JSON.stringify({ abc: { train: [{ input: [[1]], output: [[1]] }], test: [{}] } })), "--out", join(root, "o13")], /challenges\.json/],
   // generators
   ["generate", "train=1e9", () => ["build-data", "--generate", "sudoku:size=4,train=1e9", "--out", join(root, "o14")], /train/],
@@ -131,7 +140,7 @@ const cases = [
   ["compare", "unknown flag", () => ({ bin: COMPARE, args: ["--modle", "trm"] }), /--modle|--model/],
   ["compare", "--test-limit 0", () => ({ bin: COMPARE, args: ["--test-limit", "0"] }), /--test-limit/],
   ["compare", "--set bad key", () => ({ bin: COMPARE, args: ["--set", "lrr=1"] }), /lrr/],
-  ["compare", "reused --out", () => ({ bin: COMPARE, args: ["--out", good, "--backend", "wasm"] }), /not empty|--overwrite/],
+  ["compare", "reused --out", () => ({ bin: COMPARE, args: ["--out", good, "--backend", "wasm"] }), /not empty|--overwrite|holds a trm-train run/],
 ];
 
 // Read-only and full folders (tmpfs mounts, root only).

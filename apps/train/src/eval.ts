@@ -1,14 +1,13 @@
-import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { BACKEND_NAMES, type BackendRequest } from "@trm/core";
-import { evalBatches, getTask, gridToRows, limitRows, type Grid, type Task } from "@trm/data";
+import { evalBatches, getTask, gridToRows, limitRows, validateTaskData, type Grid, type Task } from "@trm/data";
 import { arcEvaluation, evalSummary, evaluateModel, scoreRows, type ArcEvaluation, type EvalSummary, type EvaluationResult } from "@trm/eval";
 import { createModel, evalBatchSize, latestCheckpoint, parseTrainConfig, readEvalWeights, readConfigFile, readRunIdentity } from "@trm/train";
 import { parseFlags, positiveIntFlag, selectBackend, UsageError } from "./flags.js";
 import { commandWithErrors, type Command } from "./command.js";
 import { MODELS } from "./models.js";
 import { writeFileAtomic } from "@trm/core/node";
-import { loadArcTestPuzzles, readDataset, readIdentifiers } from "@trm/data/node";
+import { loadArcTestPuzzles, makeDirectory, readDataset, readIdentifiers } from "@trm/data/node";
 
 const HELP = `trm-train eval: evaluate a trained model on the test split
 
@@ -91,7 +90,7 @@ function predictionLines(r: EvaluationResult, task: Task | null): string {
 }
 
 async function writeOutput(file: string, text: string): Promise<void> {
-  await mkdir(dirname(resolve(file)), { recursive: true });
+  makeDirectory(dirname(resolve(file)), "output folder");
   await writeFileAtomic(resolve(file), text);
 }
 
@@ -145,6 +144,7 @@ async function run(argv: string[]): Promise<number> {
   const task = config.task === undefined ? null : getTask(config.task);
   await selectBackend(backend, values["webgpu-flag"] ?? [], values.verbose ?? false);
   const test = readDataset(dataDir, "test");
+  if (task !== null) validateTaskData(test, join(dataDir, "test"), task);
   const meta = test.metadata;
   const model = createModel(MODELS, config.arch, { vocab_size: meta.vocab_size, seq_len: meta.seq_len, num_puzzle_identifiers: meta.num_puzzle_identifiers }, config.seed);
   const arcTasks = loadArcTestPuzzles(dataDir);

@@ -23,7 +23,7 @@ describe("buildSudokuDataset (official Sudoku layout)", () => {
     const { train: tr, test: te } = built;
     expect(tr.metadata).toEqual({
       pad_id: 0, ignore_label_id: 0, blank_identifier_id: 0, vocab_size: 6, seq_len: 16,
-      num_puzzle_identifiers: 1, total_groups: 3, mean_puzzle_examples: 1, total_puzzles: 18, sets: ["all"],
+      num_puzzle_identifiers: 1, total_groups: 3, mean_puzzle_examples: 1, total_puzzles: 18, sets: ["all"], task: "sudoku",
     });
     expect(Array.from(tr.groupIndices)).toEqual([0, 6, 12, 18]);
     expect(Array.from(tr.puzzleIndices)).toEqual(Array.from({ length: 19 }, (_, i) => i));

@@ -58,7 +58,7 @@ export class DatasetBuilder {
     this.openPuzzles = 0;
   }
 
-  finish(numPuzzleIdentifiers: number): PuzzleDataset {
+  finish(numPuzzleIdentifiers: number, task?: string): PuzzleDataset {
     this.endGroup();
     const wide = this.vocabSize > 256;
     const concat = (parts: TokenArray[]): TokenArray => {
@@ -78,6 +78,7 @@ export class DatasetBuilder {
       mean_puzzle_examples: puzzles === 0 ? 0 : this.inputs.length / puzzles,
       total_puzzles: puzzles,
       sets: ["all"],
+      ...(task === undefined ? {} : { task }),
     };
     return {
       metadata,
@@ -195,7 +196,7 @@ export function buildDataset<B, A>(task: Task<B, A>, items: readonly TaskItem<B>
       b.endGroup();
       if (options.onProgress && ((done + 1) % 100 === 0 || done + 1 === withExamples.length)) options.onProgress(split, done + 1, withExamples.length);
     });
-    return b.finish(identifiers.length);
+    return b.finish(identifiers.length, task.name);
   };
   const extraFiles = task.extraFiles ? task.extraFiles(items) : {};
   return { train: buildSplit("train"), test: buildSplit("test"), identifiers, extraFiles };

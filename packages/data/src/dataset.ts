@@ -16,6 +16,12 @@ export interface DatasetMetadata {
   mean_puzzle_examples: number;
   total_puzzles: number;
   sets: string[];
+  /**
+   * The task whose puzzles these are (`sudoku`, `maze`, `arc`, a plugin's name), written by `build-data` and checked
+   * against `--task`. Datasets of the official builders (and older ones) have no such field: their vocabulary, sequence
+   * length and a sample of rows are checked against the task instead.
+   */
+  task?: string;
 }
 
 /** Token arrays: uint8 on disk for every official task (vocab <= 256); int32 for larger vocabularies. */
@@ -47,6 +53,10 @@ export const MAX_SEQ_LEN = 65_536;
 export const MAX_PUZZLE_IDENTIFIERS = 16_777_216;
 /** A set name is a plain file-name prefix: no folders, so a dataset can only read arrays inside its own folder. */
 const SET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+/** A task name as `registerTask` accepts it. */
+const TASK_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+/** Rows of each split whose content {@link validateTaskData} checks when the dataset does not name its task. */
+const CONTENT_SAMPLE_ROWS = 64;
 
 export const DATASET_FIELDS = ["inputs", "labels", "puzzle_identifiers", "puzzle_indices", "group_indices"] as const;
 
@@ -84,6 +94,10 @@ export function parseMetadata(raw: unknown, file: string): Omit<DatasetMetadata,
   if (!SET_NAME.test(sets[0]) || sets[0].includes("..")) {
     throw new DataError({ file, field: "sets", expected: "a plain set name (letters, digits, _ . -; no folders), naming arrays in this folder", got: got(sets[0]) });
   }
+  const task = m.task;
+  if (task !== undefined && (typeof task !== "string" || !TASK_NAME.test(task))) {
+    throw new DataError({ file, field: "task", expected: "the name of the task that built the data (e.g. \"sudoku\")", got: got(task) });
+  }
   return {
     pad_id: pad,
     ignore_label_id: ignore,
@@ -95,6 +109,7 @@ export function parseMetadata(raw: unknown, file: string): Omit<DatasetMetadata,
     mean_puzzle_examples: mean,
     ...(m.total_puzzles === undefined ? {} : { total_puzzles: int("total_puzzles", 0, 2 ** 31 - 1) }),
     sets: [sets[0]],
+    ...(task === undefined ? {} : { task }),
   };
 }
 
@@ -190,7 +205,7 @@ export function validateSplits(
   train: PuzzleDataset,
   test: PuzzleDataset,
   dir: string,
-  task?: { readonly name: string; layoutProblem?(layout: { readonly vocab_size: number; readonly seq_len: number }): string | undefined },
+  task?: TaskDataCheck,
 ): void {
   const keys = ["vocab_size", "seq_len", "num_puzzle_identifiers", "pad_id", "ignore_label_id", "blank_identifier_id"] as const;
   for (const k of keys) {
@@ -203,9 +218,50 @@ export function validateSplits(
       });
     }
   }
-  const problem = task?.layoutProblem?.(train.metadata);
-  if (problem !== undefined) {
-    throw new DataError({ file: joinPath(joinPath(dir, "train"), "dataset.json"), field: "vocab_size/seq_len", expected: `${task?.name} data (${problem})`, got: "another task's layout" });
+  if (train.metadata.task !== test.metadata.task) {
+    throw new DataError({
+      file: joinPath(joinPath(dir, "test"), "dataset.json"),
+      field: "task",
+      expected: `${JSON.stringify(train.metadata.task ?? null)} like ${joinPath(joinPath(dir, "train"), "dataset.json")}`,
+      got: JSON.stringify(test.metadata.task ?? null),
+    });
+  }
+  if (task !== undefined) {
+    validateTaskData(train, joinPath(dir, "train"), task);
+    validateTaskData(test, joinPath(dir, "test"), task);
+  }
+}
+
+/** What {@link validateTaskData} asks of a task (a subset of `Task`). */
+export interface TaskDataCheck {
+  readonly name: string;
+  layoutProblem?(layout: { readonly vocab_size: number; readonly seq_len: number }): string | undefined;
+  contentProblem?(input: ArrayLike<number>, label: ArrayLike<number>): string | undefined;
+}
+
+/**
+ * Checks that one split holds `task`'s puzzles. A dataset that names its task (`dataset.json` field `task`) must name
+ * this one. One that does not (official builders, datasets written before the field) must have the task's vocabulary
+ * and sequence length, and its first rows must read as the task's puzzles (e.g. every Sudoku answer a solved board,
+ * every maze one start and one goal): 4x4 Sudoku and 4x4 mazes share a vocabulary size and length.
+ */
+export function validateTaskData(ds: PuzzleDataset, splitDir: string, task: TaskDataCheck): void {
+  const file = joinPath(splitDir, "dataset.json");
+  const recorded = ds.metadata.task;
+  if (recorded !== undefined) {
+    if (recorded !== task.name) throw new DataError({ file, field: "task", expected: `${JSON.stringify(task.name)} (the task asked for)`, got: `${JSON.stringify(recorded)}: this is ${recorded} data` });
+    return;
+  }
+  const layout = task.layoutProblem?.(ds.metadata);
+  if (layout !== undefined) throw new DataError({ file, field: "vocab_size/seq_len", expected: `${task.name} data (${layout})`, got: "another task's layout" });
+  if (!task.contentProblem) return;
+  const L = ds.metadata.seq_len;
+  const rows = Math.min(CONTENT_SAMPLE_ROWS, ds.inputs.length / L);
+  for (let r = 0; r < rows; r++) {
+    const problem = task.contentProblem(ds.inputs.subarray(r * L, (r + 1) * L), ds.labels.subarray(r * L, (r + 1) * L));
+    if (problem !== undefined) {
+      throw new DataError({ file: joinPath(splitDir, `${ds.metadata.sets[0] ?? "all"}__labels.npy`), location: `row ${r}`, field: "tokens", expected: `${task.name} data (${problem})`, got: "another task's puzzles" });
+    }
   }
 }
 

@@ -93,11 +93,13 @@ export {
   readIdentifiersFrom,
   validateDataset,
   validateSplits,
+  validateTaskData,
   MAX_PUZZLE_IDENTIFIERS,
   MAX_SEQ_LEN,
   MAX_VOCAB_SIZE,
   type DatasetMetadata,
   type PuzzleDataset,
+  type TaskDataCheck,
   type Split,
   type TokenArray,
 } from "./dataset.js";

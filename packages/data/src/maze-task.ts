@@ -66,6 +66,20 @@ export const mazeTask: Task<Grid, DihedralId> = {
     if (side < 2 || side * side !== seq_len) return `maze data has a square seq_len (side x side), got ${seq_len}`;
     return undefined;
   },
+  contentProblem(input, label) {
+    const start = MAZE_CHARSET.indexOf("S") + 1;
+    const goal = MAZE_CHARSET.indexOf("G") + 1;
+    for (const [side, tokens] of [["question", input], ["answer", label]] as const) {
+      let starts = 0;
+      let goals = 0;
+      for (let i = 0; i < tokens.length; i++) {
+        if (tokens[i] === start) starts++;
+        else if (tokens[i] === goal) goals++;
+      }
+      if (starts !== 1 || goals !== 1) return `every ${side} one start S and one goal G, not ${starts} and ${goals}`;
+    }
+    return undefined;
+  },
   augmentSplits: ["train"],
   dedupe: true,
   puzzleIdentifiers: "blank",

@@ -2,7 +2,7 @@ import { buildDataset, type BuildOptions, type BuiltDataset } from "./build.js";
 import { filesOf, readText } from "./files.js";
 import { baseName } from "./path.js";
 import type { Grid } from "./grid.js";
-import { decodeSudokuGrid, encodeSudokuGrid, parseSudokuFile, sudokuVocabSize, validateSudoku, type SudokuPuzzle } from "./sudoku.js";
+import { decodeSudokuGrid, encodeSudokuGrid, parseSudokuFile, sudokuConflict, sudokuVocabSize, validateSudoku, type SudokuPuzzle } from "./sudoku.js";
 import { applySudokuAugmentation, inverseSudokuAugmentation, randomSudokuAugmentation, type SudokuAugmentation } from "./sudoku-augment.js";
 import { isSudokuSize, sudokuBox, type SudokuSize } from "./sudoku-box.js";
 import { generateSudoku } from "./sudoku-generator.js";
@@ -71,6 +71,13 @@ export const sudokuTask: Task<Grid, SudokuAugmentation> = {
     if (n * n !== seq_len || !isSudokuSize(n)) return `Sudoku data has seq_len 16, 36 or 81 (a 4x4, 6x6 or 9x9 board), got ${seq_len}`;
     if (vocab_size !== sudokuVocabSize(n)) return `${n}x${n} Sudoku data has vocab_size ${sudokuVocabSize(n)}, got ${vocab_size}`;
     return undefined;
+  },
+  contentProblem(_input, label) {
+    const answer = decodeSudokuGrid(label);
+    const n = answer.rows as SudokuSize;
+    if (answer.cells.some((v) => v === 0)) return "every answer a full board of digits";
+    const conflict = sudokuConflict(answer, n);
+    return conflict === undefined ? undefined : `every answer a solved board, not one with ${conflict}`;
   },
   augmentSplits: ["train"],
   dedupe: false,

@@ -91,6 +91,12 @@ export interface Task<B = unknown, A = unknown> {
    * given as a maze run), or undefined when it can.
    */
   layoutProblem?(layout: { readonly vocab_size: number; readonly seq_len: number }): string | undefined;
+  /**
+   * Why one encoded row (question and answer tokens) cannot be this task's puzzle, or undefined when it can. Checked
+   * on the first rows of datasets whose `dataset.json` does not name their task, where the layout alone cannot tell
+   * tasks apart (4x4 Sudoku and 4x4 mazes).
+   */
+  contentProblem?(input: ArrayLike<number>, label: ArrayLike<number>): string | undefined;
   /** Extra JSON files to write beside `identifiers.json` (ARC: `test_puzzles.json`). */
   extraFiles?(items: readonly TaskItem<B>[]): Record<string, unknown>;
   /**

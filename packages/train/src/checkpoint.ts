@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
+import { makeDirectory } from "@trm/data/node";
 import { basename, join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { loadStateDict, modelVariables, stripPrefixes, type Carry, type RecursiveModel } from "@trm/core";
@@ -51,7 +52,7 @@ export async function writeCheckpoint(
   tensors: ReadonlyMap<string, tf.Tensor>,
   state: Omit<CheckpointState, "weights" | "format" | "version">,
 ): Promise<CheckpointRef> {
-  await mkdir(dir, { recursive: true });
+  makeDirectory(dir, "checkpoints folder");
   const weightsPath = join(dir, `step-${pad(state.step)}.safetensors`);
   const jsonPath = join(dir, `step-${pad(state.step)}.json`);
   await saveSafetensors(weightsPath, tensors, { format: "pt" });

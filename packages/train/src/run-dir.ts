@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
+import { makeDirectory } from "@trm/data/node";
 import { join } from "node:path";
 import { FitError } from "./errors.js";
 import { writeFileAtomic } from "@trm/core/node";
@@ -86,9 +87,9 @@ export async function claimRunDir(dir: string, options: ClaimOptions): Promise<s
     for (const n of present) await rm(join(dir, n), { recursive: true, force: true });
   }
   try {
-    await mkdir(dir, { recursive: true });
+    makeDirectory(dir, "run folder");
   } catch (e) {
-    throw new FitError(`Cannot create run folder ${dir}: ${errorText(e)}`, { cause: e });
+    throw new FitError(errorText(e), { cause: e });
   }
   const id = randomBytes(8).toString("hex");
   const identity: RunIdentity = { format: "trm-run", run_id: id, kind: options.kind, created: new Date().toISOString() };

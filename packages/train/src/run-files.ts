@@ -1,4 +1,5 @@
-import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { appendFile, readFile } from "node:fs/promises";
+import { makeDirectory } from "@trm/data/node";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { StepRates } from "./apply.js";
@@ -77,7 +78,7 @@ export class RunFiles {
   /** Creates the folder and writes `config.json`; drops metric lines written after `step` (a resume writes them again). */
   async begin(config: TrainConfig, step: number): Promise<void> {
     await this.truncateMetrics(step);
-    await mkdir(this.dir, { recursive: true });
+    makeDirectory(this.dir, "run folder");
     await writeFileAtomic(join(this.dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`, "config");
   }
 

@@ -1,14 +1,20 @@
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BuiltDataset } from "../build.js";
 import { readDatasetFrom, readIdentifiersFrom, validateDataset, type PuzzleDataset, type Split } from "../dataset.js";
 import { nodeFiles } from "./files.js";
+import { fsErrorText, makeDirectory } from "./make-dir.js";
 import { writeNpy } from "./npy-files.js";
 
 function writeFileAtomic(file: string, text: string): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new Error(`Cannot write ${file}: ${fsErrorText(e)}`, { cause: e });
+  }
 }
 
 /**
@@ -31,7 +37,7 @@ export function readIdentifiers(dir: string): string[] {
 export function writeDataset(dir: string, split: Split, ds: PuzzleDataset): void {
   const splitDir = join(dir, split);
   validateDataset(ds, splitDir);
-  mkdirSync(splitDir, { recursive: true });
+  makeDirectory(splitDir, "dataset folder");
   const set = ds.metadata.sets[0] ?? "all";
   const n = ds.inputs.length / ds.metadata.seq_len;
   writeNpy(join(splitDir, `${set}__inputs.npy`), ds.inputs, [n, ds.metadata.seq_len]);
@@ -44,7 +50,7 @@ export function writeDataset(dir: string, split: Split, ds: PuzzleDataset): void
 
 /** Writes `<dir>/identifiers.json` atomically. */
 export function writeIdentifiers(dir: string, identifiers: readonly string[]): void {
-  mkdirSync(dir, { recursive: true });
+  makeDirectory(dir, "dataset folder");
   writeFileAtomic(join(dir, "identifiers.json"), JSON.stringify(identifiers));
 }
 

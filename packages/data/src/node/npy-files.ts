@@ -1,4 +1,5 @@
-import { closeSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { fsErrorText } from "./make-dir.js";
 import { dataBytes, decodeNpy, npyHeader, type Npy, type NpyArray } from "../npy.js";
 
 /** Reads and decodes an `.npy` file (see {@link decodeNpy}). */
@@ -9,18 +10,23 @@ export function readNpy(file: string): Npy {
 /** Writes `data` with `shape` to `file` through a temporary file and a rename, so readers never see half a file. */
 export function writeNpy(file: string, data: NpyArray, shape: readonly number[]): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w");
   try {
-    writeSync(fd, npyHeader(data, shape));
-    // Write in slices: large token arrays need not be copied whole.
-    const chunk = 1 << 24;
-    if (data instanceof Uint8Array) {
-      for (let i = 0; i < data.length; i += chunk) writeSync(fd, data.subarray(i, i + chunk));
-    } else {
-      for (let i = 0; i < data.length; i += chunk / 4) writeSync(fd, dataBytes(data.subarray(i, i + chunk / 4)));
+    const fd = openSync(tmp, "w");
+    try {
+      writeSync(fd, npyHeader(data, shape));
+      // Write in slices: large token arrays need not be copied whole.
+      const chunk = 1 << 24;
+      if (data instanceof Uint8Array) {
+        for (let i = 0; i < data.length; i += chunk) writeSync(fd, data.subarray(i, i + chunk));
+      } else {
+        for (let i = 0; i < data.length; i += chunk / 4) writeSync(fd, dataBytes(data.subarray(i, i + chunk / 4)));
+      }
+    } finally {
+      closeSync(fd);
     }
-  } finally {
-    closeSync(fd);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new Error(`Cannot write ${file}: ${fsErrorText(e)}`, { cause: e });
   }
-  renameSync(tmp, file);
 }
