@@ -1,3 +1,6 @@
+import type * as ChildProcess from "node:child_process";
+import type * as NodeModule from "node:module";
+import type * as NodeUrl from "node:url";
 import * as tf from "@tensorflow/tfjs";
 
 /** The backends a user can ask for. `auto` picks the fastest one that loads here. */
@@ -199,7 +202,66 @@ export async function probeWebGpu(options: { readonly webgpuFlags?: readonly str
   }
 }
 
+/** Node (not a browser, not a runtime that already has navigator.gpu). */
+function isNodeWithoutGpu(): boolean {
+  const host = globalThis as unknown as NavigatorHost & { process?: { versions?: { node?: string } } };
+  return host.navigator?.gpu === undefined && typeof host.process?.versions?.node === "string";
+}
+
+// Run by `node --input-type=module`: loads Dawn, asks for the adapter tfjs-webgpu would use and prints its info as JSON.
+const ADAPTER_PROBE = `
+const dawn = await import(process.env.TRM_DAWN_URL);
+const gpu = dawn.create(JSON.parse(process.env.TRM_DAWN_FLAGS));
+const a = await gpu.requestAdapter({ powerPreference: "high-performance" });
+const i = a?.info ?? {};
+process.stdout.write(JSON.stringify(a === null ? null : { info: { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, isFallbackAdapter: i.isFallbackAdapter }, isFallbackAdapter: a.isFallbackAdapter }));
+process.exit(0);
+`;
+
+/**
+ * In Node, `auto` looks at the WebGPU adapter in a child process before loading Dawn here: Dawn writes warnings of its
+ * own straight to stderr (e.g. "maxDynamicUniformBuffersPerPipelineLayout artificially reduced" on Mesa's software
+ * adapter), which would reach a user who never asked for WebGPU. Only a hardware adapter is then loaded in-process.
+ */
+async function adapterInChild(flags: readonly string[]): Promise<WebGpuAdapter> {
+  const [{ execFile }, { createRequire }, { pathToFileURL }] = (await Promise.all([
+    importOptional("node:child_process"),
+    importOptional("node:module"),
+    importOptional("node:url"),
+  ])) as [typeof ChildProcess, typeof NodeModule, typeof NodeUrl];
+  let dawnUrl: string;
+  try {
+    dawnUrl = pathToFileURL(createRequire(import.meta.url).resolve("webgpu")).href;
+  } catch (e) {
+    throw new BackendUnavailableError("webgpu", `this runtime has no navigator.gpu and the \`webgpu\` package (Dawn) did not load (${errorText(e)}).`);
+  }
+  const env = { ...process.env, TRM_DAWN_URL: dawnUrl, TRM_DAWN_FLAGS: JSON.stringify(flags) };
+  const out = await new Promise<{ stdout: string; stderr: string; error: Error | null }>((done) => {
+    execFile(process.execPath, ["--input-type=module", "-e", ADAPTER_PROBE], { env, timeout: 60_000, maxBuffer: 1 << 20 }, (error, stdout, stderr) =>
+      done({ stdout: String(stdout), stderr: String(stderr), error }),
+    );
+  });
+  let raw: AdapterLike | null | undefined;
+  try {
+    raw = out.error === null ? (JSON.parse(out.stdout) as AdapterLike | null) : undefined;
+  } catch {
+    raw = undefined;
+  }
+  if (raw === undefined) {
+    const why = out.stderr.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !/^at |^Warning:|^\^|^node:/.test(l)).pop() ?? errorText(out.error);
+    throw new BackendUnavailableError("webgpu", `looking for a WebGPU adapter failed (${why}).`);
+  }
+  if (raw === null) throw new BackendUnavailableError("webgpu", "no WebGPU adapter was found (no GPU driver that WebGPU supports).");
+  return describeAdapter(raw);
+}
+
 async function loadWebGpu(ctx: LoadContext): Promise<Loaded> {
+  if (!ctx.explicit && isNodeWithoutGpu()) {
+    const seen = await adapterInChild(ctx.webgpuFlags);
+    if (seen.software) {
+      throw new BackendUnavailableError("webgpu", `only a software adapter was found (${adapterLabel(seen)}); auto skips it, ask for it with --backend webgpu.`);
+    }
+  }
   const adapter = await findAdapter(ctx.webgpuFlags);
   if (adapter.software && !ctx.explicit) {
     throw new BackendUnavailableError(
