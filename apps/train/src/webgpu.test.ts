@@ -128,7 +128,7 @@ async function runSteps(backend: "wasm" | "webgpu", name: string): Promise<{ tra
     for (let s = 0; s < 3; s++) {
       dataSync.mockClear();
       arraySync.mockClear();
-      const r = await Promise.resolve(model.trainStep(carry, batch, { rng: () => 0.99, lossDivisor: batch.size }));
+      const r = await Promise.resolve(model.trainStep(carry, batch, { rng: { next: () => 0.99 }, lossDivisor: batch.size }));
       syncReads += dataSync.mock.calls.length + arraySync.mock.calls.length;
       disposeCarry(carry);
       carry = r.carry;

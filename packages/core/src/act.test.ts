@@ -37,13 +37,13 @@ describe("ACT helpers", () => {
 
   it("halts on q_halt > 0 or the cap in training, only at the cap in eval, and explores", () => {
     const base = { steps: Int32Array.from([1, 3, 16]), qHalt: Float32Array.from([1, -1, -1]), qContinue: Float32Array.from([0, -2, 0]), haltMaxSteps: 16 };
-    const never = () => 0.99;
+    const never = { next: () => 0.99 };
     expect(Array.from(decideHalting({ ...base, training: true, explorationProb: 0.1, noActContinue: true, rng: never }))).toEqual([1, 0, 1]);
     expect(Array.from(decideHalting({ ...base, training: true, explorationProb: 0.1, noActContinue: false, rng: never }))).toEqual([1, 1, 1]);
     expect(Array.from(decideHalting({ ...base, training: false, explorationProb: 0.1, noActContinue: true, rng: null }))).toEqual([0, 0, 1]);
     // Exploration draws: u = 0.05 < 0.1, then min steps = 2 + floor(0.5 * 15) = 9 > 1, so row 0 may not halt yet.
     const draws = [0.05, 0.5, 0.99, 0.99];
-    const rng = () => draws.shift()!;
+    const rng = { next: () => draws.shift()! };
     expect(Array.from(decideHalting({ ...base, training: true, explorationProb: 0.1, noActContinue: true, rng }))).toEqual([0, 0, 1]);
   });
 

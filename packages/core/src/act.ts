@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { bceWithLogits } from "./bce.js";
-import type { Rng } from "./prng.js";
+import type { Rng } from "@trm/data";
 import { noGrad } from "./no-grad.js";
 import type { Batch, Carry, LossTerms } from "./recursive-model.js";
 import { IGNORE_LABEL, stablemaxCrossEntropy } from "./stablemax.js";
@@ -82,7 +82,7 @@ export interface HaltingInput {
   /** `no_ACT_continue` (official default true): halt when q_halt > 0; else when q_halt > q_continue. */
   readonly noActContinue: boolean;
   /** Uniform [0, 1) source for exploration (used only in training). */
-  readonly rng: Rng | null;
+  readonly rng: Pick<Rng, "next"> | null;
 }
 
 /**
@@ -100,8 +100,8 @@ export function decideHalting(input: HaltingInput): Uint8Array {
       const qh = qHalt[r] ?? 0;
       h = h || (input.noActContinue ? qh > 0 : qh > (qContinue[r] ?? 0));
       if (!input.rng) throw new Error("decideHalting: training needs an rng for exploration.");
-      if (input.rng() < input.explorationProb) {
-        const minSteps = 2 + Math.floor(input.rng() * (nSup - 1));
+      if (input.rng.next() < input.explorationProb) {
+        const minSteps = 2 + Math.floor(input.rng.next() * (nSup - 1));
         h = h && s >= minSteps;
       }
     }

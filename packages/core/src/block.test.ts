@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "./backend.js";
 import { block, blockParamSpecs, blockWeights, type BlockConfig } from "./block.js";
 import { createVariables } from "./param-spec.js";
-import { createRng } from "./prng.js";
+import { createRng } from "@trm/data";
 import { ropeTables } from "./rope.js";
 import { finiteDiff, maxRelErr, randTensor } from "./test-utils/finite-diff.js";
 

@@ -2,7 +2,6 @@ export * from "./backend.js";
 export * from "./recursive-model.js";
 export * from "./safetensors.js";
 export * from "./state-dict.js";
-export * from "./prng.js";
 export * from "./init.js";
 export * from "./param-spec.js";
 export * from "./fused-kernels.js";

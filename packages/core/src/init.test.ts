@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TRUNCATED_NORMAL_STD_CORRECTION, truncatedLecunNormal, truncatedNormal } from "./init.js";
-import { createRng } from "./prng.js";
+import { createRng } from "@trm/data";
 
 describe("truncatedNormal", () => {
   it("has the correction constant of a normal truncated at +-2 sigma", () => {

@@ -1,4 +1,12 @@
-import { normal, type Rng } from "./prng.js";
+import type { Rng } from "@trm/data";
+
+/** A standard normal sample (Box-Muller on two uniforms). */
+function normal(rng: Rng): number {
+  // 1 - u keeps the logarithm's argument in (0, 1].
+  const u = 1 - rng.next();
+  const v = rng.next();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
 
 const LOWER = -2;
 const UPPER = 2;

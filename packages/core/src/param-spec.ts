@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { truncatedLecunNormal, truncatedNormal } from "./init.js";
-import type { Rng } from "./prng.js";
+import type { Rng } from "@trm/data";
 
 /** How a tensor of the model starts. */
 export type ParamInit =

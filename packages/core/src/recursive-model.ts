@@ -1,4 +1,5 @@
 import type * as tf from "@tensorflow/tfjs";
+import type { Rng } from "@trm/data";
 
 /**
  * A batch of examples, row-major, as `@trm/data` produces them. Token ids are Int32; labels use -100 for "ignored".
@@ -87,8 +88,8 @@ export interface TrainStepResult extends StepResult {
 }
 
 export interface TrainStepOptions {
-  /** Uniform [0, 1) random source for halting exploration; seeded by the caller so runs replay exactly. */
-  readonly rng: () => number;
+  /** Random source for halting exploration (`@trm/data`'s seeded `Rng`); seeded by the caller so runs replay exactly. */
+  readonly rng: Pick<Rng, "next">;
   /** Gradients are of total / lossDivisor: the global batch size (official), also across accumulated micro-batches. */
   readonly lossDivisor: number;
 }

@@ -5,7 +5,7 @@ import { inputEmbedding } from "./embedding.js";
 import { linear, toInOut } from "./linear.js";
 import { noGrad } from "./no-grad.js";
 import { createVariables, type ParamSpec } from "./param-spec.js";
-import { createRng } from "./prng.js";
+import { createRng } from "@trm/data";
 import { qContinueTarget } from "./q-target.js";
 import type { Batch, Carry, RecursiveModel, StepResult, TrainStepOptions, TrainStepResult } from "./recursive-model.js";
 import { ropeTables, type RopeTables } from "./rope.js";

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "./backend.js";
-import { createRng } from "./prng.js";
+import { createRng } from "@trm/data";
 import { disposeCarry, type Batch, type RecursiveModel, type StepResult } from "./recursive-model.js";
 import { decodeSafetensors } from "./safetensors.js";
 import { writeSafetensorsFile } from "./safetensors-file.js";
@@ -240,7 +240,7 @@ describe("refusals", () => {
     let refused = 0;
     for (let i = 0; i < 150; i++) {
       const pkl = entries[pklIndex]![1].slice();
-      for (let k = 0; k < 3; k++) pkl[Math.floor(rng() * pkl.length)] = Math.floor(rng() * 256);
+      for (let k = 0; k < 3; k++) pkl[Math.floor(rng.next() * pkl.length)] = Math.floor(rng.next() * 256);
       const damaged = entries.map(([n, d], j) => [n, j === pklIndex ? pkl : d] as const);
       try {
         decodeTorchCheckpoint(writeZip(damaged));
@@ -268,8 +268,8 @@ describe("loading official checkpoints into a model", () => {
     return {
       size: rows,
       seqLen: L,
-      inputs: Int32Array.from({ length: rows * L }, () => Math.floor(rng() * V)),
-      labels: Int32Array.from({ length: rows * L }, () => Math.floor(rng() * V)),
+      inputs: Int32Array.from({ length: rows * L }, () => Math.floor(rng.next() * V)),
+      labels: Int32Array.from({ length: rows * L }, () => Math.floor(rng.next() * V)),
       puzzleIdentifiers: Int32Array.from({ length: rows }, (_, r) => r % 3),
     };
   }

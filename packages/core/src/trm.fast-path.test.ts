@@ -48,7 +48,7 @@ describe("Trm on the wasm fast path", () => {
     const carry = model.initialCarry(batch);
     let result: Awaited<ReturnType<typeof model.trainStep>> | null = null;
     const calls = await recordMatMuls(async () => {
-      result = await model.trainStep(carry, batch, { rng: () => 0.5, lossDivisor: 2 });
+      result = await model.trainStep(carry, batch, { rng: { next: () => 0.5 }, lossDivisor: 2 });
     });
     // T(n + 1) = 6 net calls of 2 blocks, each with 2 SwiGLUs of 3 products, plus embedding and heads, plus backward.
     expect(calls.length).toBeGreaterThan(6 * 2 * 2 * 3);
@@ -73,7 +73,7 @@ describe("Trm on the wasm fast path", () => {
     const carry = model.initialCarry(batch);
     let result: Awaited<ReturnType<typeof model.trainStep>> | null = null;
     const calls = await recordMatMuls(async () => {
-      result = await model.trainStep(carry, batch, { rng: () => 0.5, lossDivisor: 2 });
+      result = await model.trainStep(carry, batch, { rng: { next: () => 0.5 }, lossDivisor: 2 });
     });
     const batched = calls.filter((c) => c.shapes.some((s) => s.length !== 2));
     // 4 net calls x 2 products forward, and the 2 calls of the last cycle x 2 products x 2 gradients backward.

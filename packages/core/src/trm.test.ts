@@ -4,7 +4,7 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "./backend.js";
-import { createRng } from "./prng.js";
+import { createRng } from "@trm/data";
 import { disposeCarry, type Batch, type Carry, type StepResult, type TrainStepResult } from "./recursive-model.js";
 import { loadStateDict, StateDictMismatchError } from "./state-dict.js";
 import { createTrm, type Trm } from "./trm.js";
@@ -27,8 +27,8 @@ const tiny = {
 function makeBatch(seed: number, rows = 2): Batch {
   const rng = createRng(seed);
   const n = rows * tiny.seq_len;
-  const inputs = Int32Array.from({ length: n }, () => Math.floor(rng() * tiny.vocab_size));
-  const labels = Int32Array.from({ length: n }, (_, i) => (i === 1 ? -100 : Math.floor(rng() * tiny.vocab_size)));
+  const inputs = Int32Array.from({ length: n }, () => Math.floor(rng.next() * tiny.vocab_size));
+  const labels = Int32Array.from({ length: n }, (_, i) => (i === 1 ? -100 : Math.floor(rng.next() * tiny.vocab_size)));
   const puzzleIdentifiers = Int32Array.from({ length: rows }, (_, r) => r % tiny.num_puzzle_identifiers);
   return { size: rows, seqLen: tiny.seq_len, inputs, labels, puzzleIdentifiers };
 }
@@ -36,7 +36,7 @@ function makeBatch(seed: number, rows = 2): Batch {
 /** Non-zero puzzle rows and Q head so that every path carries gradient. */
 function perturb(model: Trm, seed: number): void {
   const rng = createRng(seed);
-  const fill = (v: tf.Variable) => v.assign(tf.tensor(Float32Array.from({ length: v.size }, () => (rng() - 0.5) * 0.5), v.shape));
+  const fill = (v: tf.Variable) => v.assign(tf.tensor(Float32Array.from({ length: v.size }, () => (rng.next() - 0.5) * 0.5), v.shape));
   fill(model.puzzleEmb!);
   fill(model.params.get("inner.q_head.weight")!);
 }
@@ -53,7 +53,7 @@ function disposeStep(res: StepResult | TrainStepResult): void {
   }
 }
 
-const noExplore = { rng: () => 0.99, lossDivisor: 2 };
+const noExplore = { rng: { next: () => 0.99 }, lossDivisor: 2 };
 
 describe("Trm", () => {
   beforeAll(async () => {
@@ -159,7 +159,7 @@ describe("Trm", () => {
     expect(Array.from(r2.carry.steps)).toEqual([1, 1]);
     // Exploration: u = 0.05 < 0.1 draws a minimum of 2 + floor(0.9 * 3) = 4 steps, so no halt at step 1.
     const draws = [0.05, 0.9, 0.05, 0.9];
-    const r3 = await model.trainStep(r2.carry, b1, { rng: () => draws.shift()!, lossDivisor: 2 });
+    const r3 = await model.trainStep(r2.carry, b1, { rng: { next: () => draws.shift()! }, lossDivisor: 2 });
     expect(Array.from(r3.carry.halted)).toEqual([0, 0]);
     // Eval ignores the Q head: no halt before halt_max_steps (4), then every row halts.
     let carry = model.initialCarry(b1);

@@ -1,7 +1,8 @@
 /**
  * The project's own seeded PRNG: sfc32 (Chris Doty-Humphrey's Small Fast Counting generator, 128-bit state), seeded
  * through splitmix32 so that nearby seeds give unrelated streams. Everything random in @trm/data (augmentation,
- * generators, the sampler) draws from it, so a seed reproduces a dataset bit for bit on any platform.
+ * generators, the sampler) and in `@trm/core` (initial weights, halting exploration) draws from it, so a seed reproduces
+ * a dataset or a model bit for bit on any platform.
  */
 export interface Rng {
   /** Uniform float in [0, 1) with 32 bits of randomness. */

@@ -97,7 +97,7 @@ describe("HRM golden parity (three supervision steps of an independent PyTorch r
     let carry = model.initialCarry(batch);
     for (const want of expected.steps) {
       // No exploration (rng never below 0.1); the reference never halts, so the next step keeps every slot.
-      const r = await model.trainStep(carry, batch, { rng: () => 0.5, lossDivisor: batch.size });
+      const r = await model.trainStep(carry, batch, { rng: { next: () => 0.5 }, lossDivisor: batch.size });
       if (carry.zH !== r.carry.zH) disposeCarry(carry);
 
       expect(maxAbsDiff(r.outputs.logits.dataSync(), want.logits.flat(2))).toBeLessThan(1e-4);

@@ -50,7 +50,7 @@ describe("HRM one-step gradient", () => {
 
   it("gives the same loss as full backprop through the segment but gradient only through the last f_L and f_H calls", async () => {
     const batch = tinyBatch();
-    const opts = { rng: () => 0.5, lossDivisor: batch.size };
+    const opts = { rng: { next: () => 0.5 }, lossDivisor: batch.size };
     // One step first, so the step under test starts from a carried (non-initial) state.
     const first = await model.trainStep(model.initialCarry(batch), batch, opts);
     disposeOutputs(first);
@@ -89,7 +89,7 @@ describe("HRM one-step gradient", () => {
 
   it("detaches the carry: the next step's gradient does not depend on how the carry was reached", async () => {
     const batch = tinyBatch();
-    const opts = { rng: () => 0.5, lossDivisor: batch.size };
+    const opts = { rng: { next: () => 0.5 }, lossDivisor: batch.size };
     const a = await model.trainStep(model.initialCarry(batch), batch, opts);
     const carry = keepAll(a.carry);
     // The same carry values rebuilt from plain numbers: no tape or history can travel with them.

@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { createRng, useBackend, type Carry, type RecursiveModel } from "@trm/core";
+import { useBackend, type Carry, type RecursiveModel } from "@trm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHrm } from "./hrm.js";
 import { resolveHrmConfig, type HrmConfigInput } from "./hrm-config.js";
 import { countHrmParameters } from "./hrm-params.js";
 import { disposeCarry, disposeOutputs, keepAll, TINY_CONFIG, tinyBatch, tinyHrm } from "./test-utils/tiny.js";
 import { loadCheckpointWeights, readSafetensorsFile, saveModelWeights } from "@trm/core/node";
+import { createRng } from "@trm/data";
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const softplus = (x: number) => Math.log1p(Math.exp(x));
@@ -50,7 +51,7 @@ describe("Hrm", () => {
     const model = tinyHrm(3, { halt_max_steps: 2 });
     setQHead(model, 0, [-1, 2]);
     const batch = tinyBatch();
-    const opts = { rng: () => 0.5, lossDivisor: batch.size };
+    const opts = { rng: { next: () => 0.5 }, lossDivisor: batch.size };
     const r1 = await model.trainStep(model.initialCarry(batch), batch, opts);
     const t1 = sigmoid(2);
     for (const v of r1.outputs.qContinueTarget!.dataSync()) expect(v).toBeCloseTo(t1, 6);
@@ -73,7 +74,7 @@ describe("Hrm", () => {
   it("q_continue target comes from one more forward on the new carry with the same data", async () => {
     const model = tinyHrm();
     const batch = tinyBatch();
-    const r = await model.trainStep(model.initialCarry(batch), batch, { rng: () => 0.5, lossDivisor: batch.size });
+    const r = await model.trainStep(model.initialCarry(batch), batch, { rng: { next: () => 0.5 }, lossDivisor: batch.size });
     // The next segment, run by evaluation from the carry this step produced: its Q values define the target.
     const next = await model.evalStep(keepAll(r.carry), batch);
     const h = next.outputs.qHalt.dataSync();
@@ -91,10 +92,10 @@ describe("Hrm", () => {
     const model = tinyHrm();
     setQHead(model, 0, [3, -3]);
     const batch = tinyBatch();
-    const greedy = await model.trainStep(model.initialCarry(batch), batch, { rng: () => 0.5, lossDivisor: 3 });
+    const greedy = await model.trainStep(model.initialCarry(batch), batch, { rng: { next: () => 0.5 }, lossDivisor: 3 });
     expect(Array.from(greedy.carry.halted)).toEqual([1, 1, 1]);
     // rng 0.05 < 0.1 explores with a minimum of 2 + floor(0.05 * 3) = 2 steps: no halt at step 1.
-    const exploring = await model.trainStep(model.initialCarry(batch), batch, { rng: () => 0.05, lossDivisor: 3 });
+    const exploring = await model.trainStep(model.initialCarry(batch), batch, { rng: { next: () => 0.05 }, lossDivisor: 3 });
     expect(Array.from(exploring.carry.halted)).toEqual([0, 0, 0]);
     expect(exploring.outputs.qContinueTarget).toBeDefined();
 
@@ -183,7 +184,7 @@ describe("Hrm", () => {
     expect(model.puzzleEmb).toBeNull();
     expect(model.params.get("inner.embed_pos.embedding_weight")!.shape).toEqual([6, 16]);
     const batch = tinyBatch();
-    const r = await model.trainStep(model.initialCarry(batch), batch, { rng: () => 0.5, lossDivisor: batch.size });
+    const r = await model.trainStep(model.initialCarry(batch), batch, { rng: { next: () => 0.5 }, lossDivisor: batch.size });
     expect(r.puzzleEmbGrad).toBeNull();
     expect(r.carry.zH.shape).toEqual([3, 6, 16]);
     expect(r.outputs.logits.shape).toEqual([3, 6, 5]);

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { disposeCarry, type Batch, type Carry, type RecursiveModel } from "@trm/core";
+import type { Rng } from "@trm/data";
 import { sliceBatch } from "./batch-utils.js";
 import { FitError } from "./errors.js";
 import { TrainMetricsAccumulator } from "./train-metrics.js";
@@ -64,7 +65,7 @@ export async function accumulateStep(
   carries: (Carry | null)[],
   batch: Batch,
   layout: BatchLayout,
-  rng: () => number,
+  rng: Pick<Rng, "next">,
 ): Promise<AccumulatedStep> {
   const metrics = new TrainMetricsAccumulator();
   const grads = new Map<string, tf.Tensor>();

@@ -3,6 +3,7 @@ import { makeDirectory } from "@trm/data/node";
 import { basename, join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { loadStateDict, modelVariables, stripPrefixes, type Carry, type RecursiveModel } from "@trm/core";
+import type { Rng } from "@trm/data";
 import type { BatchLayout } from "./accumulate.js";
 import type { Optimizers } from "./apply.js";
 import type { TrainConfig } from "./config.js";
@@ -187,7 +188,7 @@ export async function removeOrphanWeights(dir: string): Promise<string[]> {
 /** The live objects a checkpoint captures: weights, optimiser and EMA state, halting RNG, one carry per micro-batch. */
 export interface TrainingState extends Optimizers {
   readonly model: RecursiveModel;
-  readonly haltRng: { next(): number; state(): number[]; setState(words: number[]): void };
+  readonly haltRng: Rng;
   /** One carry per micro-batch group; all null before the first step. */
   readonly carries: (Carry | null)[];
 }

@@ -238,7 +238,7 @@ class Run {
     const batch = this.sampler?.next();
     if (batch?.size !== this.layout.global) throw new FitError(`The sampler returned ${batch?.size} rows, expected global_batch_size ${this.layout.global}.`);
     const rates = stepRates(config, this.progress.step + 1, totalSteps);
-    const acc = await accumulateStep(model, this.state.carries, batch, this.layout, () => this.state.haltRng.next());
+    const acc = await accumulateStep(model, this.state.carries, batch, this.layout, this.state.haltRng);
     const total = acc.metrics.totalLoss;
     if (!Number.isFinite(total)) {
       disposeAccumulated(acc);

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { createTrm, disposeCarry, resolveTrmConfig, type Batch, type Carry, type RecursiveModel, type StepResult } from "@trm/core";
+import { createRng } from "@trm/data";
 import { createHrm, resolveHrmConfig } from "@trm/hrm-baseline";
 import { AdamATan2 } from "@trm/train";
 import { flopShapeOf, type BenchConfig } from "./configs.js";
@@ -46,11 +47,7 @@ export interface TrainLoop {
 export function createTrainLoop(model: RecursiveModel, batch: Batch, seed = 3): TrainLoop {
   const optimizer = new AdamATan2(model.params, { betas: [0.9, 0.95] });
   let carry: Carry = model.initialCarry(batch);
-  let u = seed;
-  const rng = (): number => {
-    u = (u * 1664525 + 1013904223) >>> 0;
-    return u / 4294967296;
-  };
+  const rng = createRng(seed);
   return {
     async step(): Promise<void> {
       const r = await model.trainStep(carry, batch, { rng, lossDivisor: batch.size });

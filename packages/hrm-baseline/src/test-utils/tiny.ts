@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
-import { createRng, disposeCarry, type Batch, type Carry, type StepResult, type TrainStepResult } from "@trm/core";
+import { disposeCarry, type Batch, type Carry, type StepResult, type TrainStepResult } from "@trm/core";
 import { createHrm, type Hrm } from "../hrm.js";
+import { createRng } from "@trm/data";
 
 /** A 2+2-cycle HRM small enough for tests: one block per module, hidden 16, puzzle prefix of 1 token. */
 export const TINY_CONFIG = {
@@ -26,7 +27,7 @@ export function tinyHrm(seed = 3, overrides: Record<string, unknown> = {}): Hrm 
   const model = createHrm({ ...TINY_CONFIG, ...overrides }, { seed });
   const rng = createRng(seed + 1000);
   const fill = (v: tf.Variable, scale: number) =>
-    v.assign(tf.tensor(Float32Array.from({ length: v.size }, () => (rng() * 2 - 1) * scale), v.shape));
+    v.assign(tf.tensor(Float32Array.from({ length: v.size }, () => (rng.next() * 2 - 1) * scale), v.shape));
   fill(model.params.get("inner.q_head.weight")!, 0.5);
   if (model.puzzleEmb) fill(model.puzzleEmb, 1);
   return model;
@@ -36,8 +37,8 @@ export function tinyHrm(seed = 3, overrides: Record<string, unknown> = {}): Hrm 
 export function tinyBatch(rows = 3, seed = 7, seqLen: number = TINY_CONFIG.seq_len, vocab: number = TINY_CONFIG.vocab_size): Batch {
   const rng = createRng(seed);
   const n = rows * seqLen;
-  const inputs = Int32Array.from({ length: n }, () => Math.floor(rng() * vocab));
-  const labels = Int32Array.from({ length: n }, (_, i) => (i % 5 === 1 ? -100 : Math.floor(rng() * vocab)));
+  const inputs = Int32Array.from({ length: n }, () => Math.floor(rng.next() * vocab));
+  const labels = Int32Array.from({ length: n }, (_, i) => (i % 5 === 1 ? -100 : Math.floor(rng.next() * vocab)));
   const puzzleIdentifiers = Int32Array.from({ length: rows }, (_, r) => (r === 0 ? 0 : 1));
   return { size: rows, seqLen, inputs, labels, puzzleIdentifiers };
 }

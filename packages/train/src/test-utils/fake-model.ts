@@ -183,7 +183,7 @@ export class FakeModel implements RecursiveModel {
       const s = steps[b] ?? 0;
       let h = s >= this.haltMaxSteps || (qh[b] ?? 0) > 0;
       // Exploration, drawn row by row so that micro-batches consume the stream in the same order as one batch.
-      const minSteps = options.rng() < p ? 2 + Math.floor(options.rng() * (this.haltMaxSteps - 1)) : 0;
+      const minSteps = options.rng.next() < p ? 2 + Math.floor(options.rng.next() * (this.haltMaxSteps - 1)) : 0;
       if (s < this.haltMaxSteps) h = h && s >= minSteps;
       halted[b] = h ? 1 : 0;
     }
