@@ -57,11 +57,15 @@ describe("pairings and scenarios", () => {
   it("the default pairing gives both models the same block and names the HRM-MLP ablation", async () => {
     const { PAIRINGS, DEFAULT_PAIRING } = await import("./scenarios.js");
     const { PRESETS } = await import("@trm/train");
+    const { resolveTrmConfig } = await import("@trm/core");
+    const { resolveHrmConfig } = await import("@trm/hrm-baseline");
     const [trm, hrm] = PAIRINGS[DEFAULT_PAIRING]?.models ?? [];
-    const arch = (name: string) => PRESETS[name]?.config.arch as Record<string, unknown>;
-    const a = arch(trm?.preset ?? "");
-    const b = arch(hrm?.preset ?? "");
-    for (const key of ["mlp_t", "pos_encodings", "hidden_size", "expansion"]) expect([key, b[key]]).toEqual([key, a[key]]);
+    const shape = { vocab_size: 6, seq_len: 16, num_puzzle_identifiers: 1 };
+    const arch = (name: string) => ({ ...PRESETS[name]?.config.arch, ...shape });
+    // Resolved: the presets write only what differs from each model's official defaults.
+    const a: Record<string, unknown> = resolveTrmConfig(arch(trm?.preset ?? ""));
+    const b: Record<string, unknown> = resolveHrmConfig(arch(hrm?.preset ?? ""));
+    for (const key of ["mlp_t", "pos_encodings", "hidden_size", "expansion", "num_heads", "puzzle_emb_len"]) expect([key, b[key]]).toEqual([key, a[key]]);
     expect(PAIRINGS[DEFAULT_PAIRING]?.caveat).toMatch(/this project's ablation/);
     expect(PAIRINGS.paper?.models[1].preset).toBe("tiny-hrm-sudoku4");
   });

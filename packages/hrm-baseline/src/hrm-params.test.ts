@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ModelConfigError } from "@trm/core";
+import { parseTrainConfig, PRESETS } from "@trm/train";
 import { resolveHrmConfig } from "./hrm-config.js";
 import { countHrmParameters, hrmTensors } from "./hrm-params.js";
 
@@ -60,6 +61,8 @@ describe("resolveHrmConfig", () => {
     expect(c).toMatchObject({ hidden_size: 512, num_heads: 8, H_layers: 4, L_layers: 4, H_cycles: 2, L_cycles: 2, puzzle_emb_len: 1, halt_max_steps: 16, halt_exploration_prob: 0.1 });
     expect(resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, puzzle_emb_ndim: 513 }).puzzle_emb_len).toBe(2);
     expect(resolveHrmConfig({ vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1, puzzle_emb_ndim: 0 }).puzzle_emb_len).toBe(0);
+    // The training presets name only "hrm": the official hrm_v1 values come from this table.
+    expect(resolveHrmConfig({ ...parseTrainConfig(PRESETS["hrm-sudoku"]?.config).arch, vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1 })).toEqual(c);
   });
 
   it("names the field in its errors", () => {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { applyOverrides, ConfigError, editDistance, parseTrainConfig, readConfigFile } from "./config.js";
 import { PRESETS } from "./presets.js";
+import { defaultsOf, resolveTrmConfig, TRM_FIELDS } from "@trm/core";
 
 describe("config", () => {
   it("fills the official defaults", () => {
@@ -57,9 +58,34 @@ describe("config", () => {
 
   it("every preset passes the schema", () => {
     for (const [name, p] of Object.entries(PRESETS)) expect(() => parseTrainConfig(p.config, name), name).not.toThrow();
-    expect(parseTrainConfig(PRESETS["sudoku-mlp"]?.config).arch).toMatchObject({ mlp_t: true, pos_encodings: "none", H_cycles: 3, L_cycles: 6 });
+    const sudoku = { vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1 };
+    // A preset writes only what differs from the official defaults; the model's field table fills the rest.
+    expect(parseTrainConfig(PRESETS["sudoku-mlp"]?.config).arch).toEqual({ name: "trm", mlp_t: true, pos_encodings: "none" });
+    expect(resolveTrmConfig({ ...parseTrainConfig(PRESETS["sudoku-mlp"]?.config).arch, ...sudoku })).toMatchObject({
+      mlp_t: true,
+      pos_encodings: "none",
+      H_cycles: 3,
+      L_cycles: 6,
+      L_layers: 2,
+      hidden_size: 512,
+      puzzle_emb_len: 16,
+      halt_max_steps: 16,
+    });
+    expect(resolveTrmConfig({ ...parseTrainConfig(PRESETS.maze?.config).arch, ...sudoku })).toMatchObject({ H_cycles: 3, L_cycles: 4 });
     expect(parseTrainConfig(PRESETS.arc1?.config)).toMatchObject({ puzzle_emb_lr: 1e-2, weight_decay: 0.1, epochs: 100000 });
-    expect(parseTrainConfig(PRESETS["hrm-sudoku"]?.config).arch).toMatchObject({ name: "hrm", H_layers: 4, L_layers: 4, H_cycles: 2, L_cycles: 2 });
+    expect(parseTrainConfig(PRESETS["hrm-sudoku"]?.config).arch).toEqual({ name: "hrm" });
+  });
+
+  it("checks arch against core's field table: every TRM field but the dataset's, with its range", () => {
+    const defaults = Object.entries(defaultsOf(TRM_FIELDS)).filter(([k]) => !["vocab_size", "seq_len", "num_puzzle_identifiers"].includes(k));
+    expect(defaults.length).toBeGreaterThan(10);
+    expect(parseTrainConfig({ arch: { name: "trm", ...Object.fromEntries(defaults) } }).arch).toEqual({ name: "trm", ...Object.fromEntries(defaults) });
+    const base = { arch: { name: "trm" } };
+    expect(() => parseTrainConfig(applyOverrides(base, ["arch.num_heads=0"]))).toThrow(/arch\.num_heads: .*(got number 0)/);
+    expect(() => parseTrainConfig(applyOverrides(base, ["arch.halt_exploration_prob=1.5"]))).toThrow(/arch\.halt_exploration_prob: .*(got number 1.5)/);
+    expect(() => parseTrainConfig(applyOverrides(base, ["arch.expansion=0"]))).toThrow(/arch\.expansion: .*(got number 0)/);
+    expect(() => parseTrainConfig(applyOverrides(base, ["arch.pos_encodings=sinusoid"]))).toThrow(/arch\.pos_encodings: .*rope.*got the string "sinusoid"/);
+    expect(() => parseTrainConfig(applyOverrides(base, ["arch.vocab_size=10"]))).toThrow(/arch\.vocab_size: unknown key/);
   });
 
   it("rejects a zero learning rate, an unknown forward_dtype and prototype keys, naming each", async () => {

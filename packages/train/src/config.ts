@@ -1,34 +1,53 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import * as z from "zod";
-import { editDistance, nearestKey } from "@trm/core";
+import { editDistance, nearestKey, TRM_FIELDS, type FieldSpec, type FieldValue } from "@trm/core";
+
+/** The fields the dataset decides (`dataset.json`): never written in a training config's `arch`. */
+const DATASET_FIELDS: readonly string[] = ["vocab_size", "seq_len", "num_puzzle_identifiers"] satisfies (keyof typeof TRM_FIELDS)[];
+
+type ArchField = Exclude<keyof typeof TRM_FIELDS, "vocab_size" | "seq_len" | "num_puzzle_identifiers">;
 
 /**
  * The architecture in the official field names (`config/arch/*.yaml`). Every field but `name` is optional: the model
- * factory fills the official defaults. `H_cycles` is T, `L_cycles` is n, `halt_max_steps` is N_sup.
+ * factory fills the official defaults from its field table. `H_cycles` is T, `L_cycles` is n, `halt_max_steps` is N_sup.
  */
-export const archSchema = z.strictObject({
+export type ArchConfig = { [K in ArchField]?: FieldValue<(typeof TRM_FIELDS)[K]> } & {
   /** Which model factory builds it: "trm" or "hrm" (see {@link ModelRegistry}). */
-  name: z.string().min(1),
-  H_cycles: z.int().positive().optional(),
-  L_cycles: z.int().positive().optional(),
-  H_layers: z.int().nonnegative().optional(),
-  L_layers: z.int().positive().optional(),
-  hidden_size: z.int().positive().optional(),
-  num_heads: z.int().positive().optional(),
-  expansion: z.number().positive().optional(),
-  puzzle_emb_ndim: z.int().nonnegative().optional(),
-  puzzle_emb_len: z.int().nonnegative().optional(),
-  pos_encodings: z.enum(["rope", "learned", "none"]).optional(),
-  mlp_t: z.boolean().optional(),
-  halt_max_steps: z.int().positive().optional(),
-  halt_exploration_prob: z.number().min(0).max(1).optional(),
-  no_ACT_continue: z.boolean().optional(),
-  rms_norm_eps: z.number().positive().optional(),
-  rope_theta: z.number().positive().optional(),
+  name: string;
+  /** HRM's high-level blocks (TRM accepts and ignores it, as the official code). */
+  H_layers?: number;
   /** The official models compute in bfloat16 on GPU; this implementation computes in float32 and records the name. */
+  forward_dtype?: "bfloat16" | "float16" | "float32";
+};
+
+/** The zod check of one field, from its entry in a model's field table (ranges as `resolveFields` checks them). */
+function fieldSchema(spec: FieldSpec): z.ZodType {
+  switch (spec.kind) {
+    case "int":
+      return z.int().min(spec.min);
+    case "number":
+      return spec.max === undefined ? z.number().gt(spec.min) : z.number().min(spec.min).max(spec.max);
+    case "bool":
+      return z.boolean();
+    case "enum":
+      return z.enum(spec.values as [string, ...string[]]);
+  }
+}
+
+/**
+ * `arch` is checked against core's TRM field table (ARCH_FIELDS plus TRM's), which holds every field both models
+ * take but HRM's `H_layers`: the types and ranges are written once, there. The model factory checks the rest
+ * (HRM's own ranges, cross-field rules) when it resolves the config.
+ */
+const ARCH_SHAPE: Record<string, z.ZodType> = {
+  name: z.string().min(1),
+  ...Object.fromEntries(Object.entries(TRM_FIELDS).flatMap(([k, f]) => (DATASET_FIELDS.includes(k) ? [] : [[k, fieldSchema(f).optional()]]))),
+  H_layers: z.int().nonnegative().optional(),
   forward_dtype: z.enum(["bfloat16", "float16", "float32"]).optional(),
-});
+};
+
+export const archSchema: z.ZodType<ArchConfig, ArchConfig> = z.strictObject(ARCH_SHAPE) as unknown as z.ZodType<ArchConfig, ArchConfig>;
 
 /** Training hyperparameters in the official names (`config/cfg_pretrain.yaml`), plus a few budget and I/O knobs. */
 export const trainConfigSchema = z.strictObject({
@@ -75,7 +94,6 @@ export const trainConfigSchema = z.strictObject({
   log_every_steps: z.int().positive().default(1),
 });
 
-export type ArchConfig = z.infer<typeof archSchema>;
 /** A resolved training config: defaults filled, everything checked. */
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 /** What a user writes: any field with a default may be left out. */
@@ -97,7 +115,7 @@ export { editDistance, nearestKey };
 
 const KEYS: Record<string, readonly string[]> = {
   "": Object.keys(trainConfigSchema.shape),
-  arch: Object.keys(archSchema.shape),
+  arch: Object.keys(ARCH_SHAPE),
 };
 
 function describe(value: unknown): string {

@@ -1,4 +1,4 @@
-import { countTrmParameters } from "@trm/core";
+import { countTrmParameters, resolveTrmConfig } from "@trm/core";
 import { describe, expect, it } from "vitest";
 import { parseTrainConfig } from "./config.js";
 import { checkModelSize, createModel, MAX_MODEL_PARAMETERS, parameterLowerBound } from "./model-registry.js";
@@ -12,7 +12,7 @@ describe("model size bound", () => {
   it("is a lower bound of the real count, and admits the official models", () => {
     for (const [preset, data] of [["sudoku-att", SUDOKU], ["sudoku-mlp", SUDOKU], ["maze", SUDOKU], ["arc1", ARC]] as const) {
       const arch = parseTrainConfig(PRESETS[preset]!.config).arch;
-      const real = countTrmParameters({ ...arch, ...data }) + data.num_puzzle_identifiers * (arch.puzzle_emb_ndim ?? 0);
+      const real = countTrmParameters({ ...arch, ...data }) + data.num_puzzle_identifiers * resolveTrmConfig({ ...arch, ...data }).puzzle_emb_ndim;
       const bound = parameterLowerBound(arch, data);
       expect(bound, preset).toBeLessThanOrEqual(real);
       expect(bound, preset).toBeGreaterThan(real / 2);

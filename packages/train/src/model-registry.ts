@@ -1,4 +1,4 @@
-import type { RecursiveModel } from "@trm/core";
+import { ARCH_FIELDS, TRM_FIELDS, type RecursiveModel } from "@trm/core";
 import type { ArchConfig } from "./config.js";
 
 /** What the dataset decides about the model: the official `dataset.json` fields a model needs. */
@@ -29,9 +29,10 @@ export const MAX_MODEL_PARAMETERS = 2 ** 29;
  * fields left out. Cheap: nothing is allocated.
  */
 export function parameterLowerBound(arch: ArchConfig, data: DatasetShape): number {
-  const h = arch.hidden_size ?? 512;
-  const layers = arch.L_layers ?? 1;
-  const mlp = 2 * (arch.expansion ?? 4) * h * h;
+  const h = arch.hidden_size ?? ARCH_FIELDS.hidden_size.default;
+  // TRM's default depth (2) is the smaller of the two models' defaults (HRM: 4 + 4).
+  const layers = arch.L_layers ?? TRM_FIELDS.L_layers.default;
+  const mlp = 2 * (arch.expansion ?? ARCH_FIELDS.expansion.default) * h * h;
   const attention = arch.mlp_t === true ? 0 : 4 * h * h;
   return 2 * data.vocab_size * h + layers * (mlp + attention) + data.num_puzzle_identifiers * (arch.puzzle_emb_ndim ?? h);
 }
@@ -41,9 +42,9 @@ export function checkModelSize(arch: ArchConfig, data: DatasetShape): void {
   const n = parameterLowerBound(arch, data);
   if (n <= MAX_MODEL_PARAMETERS) return;
   const fields = [
-    `arch.hidden_size ${arch.hidden_size ?? "512 (default)"}`,
-    `arch.L_layers ${arch.L_layers ?? "default"}`,
-    `arch.expansion ${arch.expansion ?? "4 (default)"}`,
+    `arch.hidden_size ${arch.hidden_size ?? `${ARCH_FIELDS.hidden_size.default} (default)`}`,
+    `arch.L_layers ${arch.L_layers ?? `${TRM_FIELDS.L_layers.default} (default)`}`,
+    `arch.expansion ${arch.expansion ?? `${ARCH_FIELDS.expansion.default} (default)`}`,
     `arch.puzzle_emb_ndim ${arch.puzzle_emb_ndim ?? "hidden_size (default)"}`,
     `vocab_size ${data.vocab_size}`,
     `num_puzzle_identifiers ${data.num_puzzle_identifiers}`,

@@ -5,40 +5,17 @@ export interface Preset {
   readonly config: TrainConfigInput;
 }
 
-/** TRM, TinyRecursiveModels `config/arch/trm.yaml`: 2 layers, T = 3, n = 6, 16 supervision steps. */
-const TRM_ARCH = {
-  name: "trm",
-  H_cycles: 3,
-  L_cycles: 6,
-  H_layers: 0,
-  L_layers: 2,
-  hidden_size: 512,
-  num_heads: 8,
-  expansion: 4,
-  puzzle_emb_ndim: 512,
-  puzzle_emb_len: 16,
-  pos_encodings: "rope",
-  mlp_t: false,
-  halt_max_steps: 16,
-  halt_exploration_prob: 0.1,
-  no_ACT_continue: true,
-} as const;
+/**
+ * TRM, TinyRecursiveModels `config/arch/trm.yaml` (2 layers, T = 3, n = 6, 16 supervision steps): those values are
+ * the defaults of core's `TRM_FIELDS`, which `createTrm` fills, so a preset names only what differs from them.
+ */
+const TRM_ARCH = { name: "trm" } as const;
 
-/** HRM, sapientinc/HRM `config/arch/hrm_v1.yaml`: 4 + 4 layers, H_cycles = L_cycles = 2. */
-const HRM_ARCH = {
-  name: "hrm",
-  H_cycles: 2,
-  L_cycles: 2,
-  H_layers: 4,
-  L_layers: 4,
-  hidden_size: 512,
-  num_heads: 8,
-  expansion: 4,
-  puzzle_emb_ndim: 512,
-  pos_encodings: "rope",
-  halt_max_steps: 16,
-  halt_exploration_prob: 0.1,
-} as const;
+/**
+ * HRM, sapientinc/HRM `config/arch/hrm_v1.yaml` (4 + 4 layers, H_cycles = L_cycles = 2): the defaults of
+ * `@trm/hrm-baseline`'s `HRM_FIELDS`, which `createHrm` fills.
+ */
+const HRM_ARCH = { name: "hrm" } as const;
 
 /** Sudoku-Extreme-1k and Maze-Hard-1k runs of the TRM README: lr 1e-4, weight decay 1.0 on both optimisers. */
 const TRM_SMALL_DATA = {
