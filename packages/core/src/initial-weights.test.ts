@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRng } from "@trm/data";
 import { useBackend } from "./backend.js";
+import { initialValues } from "./param-spec.js";
+import { initialWeightsSeed } from "./supervision-step.js";
+import { resolveTrmConfig, trmTensors } from "./trm-config.js";
 import { createTrm, type Trm } from "./trm.js";
 
 /**
@@ -182,5 +186,33 @@ describe("initial weights against the official init", () => {
       again.dispose();
       other.dispose();
     }
+  });
+});
+
+describe("the initial weights' random stream", () => {
+  const cfg = { hidden_size: 16, num_heads: 2, expansion: 2, L_layers: 1, vocab_size: 6, seq_len: 8, num_puzzle_identifiers: 2, puzzle_emb_len: 1 };
+
+  it("is not the stream a sampler seeded with the same number draws (official: torch's generator for weights, numpy's for data)", () => {
+    const model = createTrm(cfg, { seed: 5 });
+    try {
+      const spec = trmTensors(resolveTrmConfig(cfg)).params[0]!;
+      const embed = values(model, spec.name);
+      // What the first tensor would be if it were drawn from createRng(5), the stream TrainSampler({ seed: 5 }) uses.
+      const fromSamplerStream = initialValues(spec, createRng(5));
+      expect(embed).not.toEqual(fromSamplerStream);
+      expect(Math.abs(corr(embed, fromSamplerStream))).toBeLessThan(4.5 / Math.sqrt(embed.length));
+      // It is the stream of initialWeightsSeed(5), one for every seed.
+      expect(embed).toEqual(initialValues(spec, createRng(initialWeightsSeed(5))));
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("gives every seed its own stream, above 2^32 too", () => {
+    const seeds = [0, 1, 2, 0x1b873593, 2 ** 32, 2 ** 32 + 1, 2 ** 40];
+    const mapped = seeds.map(initialWeightsSeed);
+    expect(new Set(mapped).size).toBe(seeds.length);
+    for (const [i, s] of seeds.entries()) expect(mapped[i]).not.toBe(s);
+    expect(initialWeightsSeed(7.9)).toBe(initialWeightsSeed(7));
   });
 });

@@ -71,6 +71,18 @@ export type HaltingRule =
   /** Halt on q_halt > q_continue; q_continue learns a bootstrapped Q target (HRM, TRM with `no_ACT_continue: false`). */
   | "q_halt_vs_continue";
 
+/**
+ * The stream the initial weights are drawn from, for a model seeded with `seed`. Not `seed` itself: a training run
+ * seeds its batch sampler with the same number from the same generator, and the official code draws the weights and
+ * the data order from unrelated generators (torch's and numpy's), so the two must not replay one stream.
+ */
+export function initialWeightsSeed(seed: number): number {
+  if (!Number.isFinite(seed)) return seed; // createRng names it
+  const s = Math.trunc(seed);
+  // Only the low 32 bits change, so seeds above 2^32 stay distinct (createRng folds the high bits in).
+  return Math.floor(s / 0x100000000) * 0x100000000 + (((s >>> 0) ^ 0x1b873593) >>> 0);
+}
+
 /** What a model hands the skeleton besides its recursion. */
 export interface ModelParts<C extends StepArch> {
   readonly config: C;
@@ -141,7 +153,7 @@ export abstract class SupervisedModel<C extends StepArch> implements RecursiveMo
     this.haltMaxSteps = config.halt_max_steps;
     this.noActContinue = parts.halting === "q_halt";
     this.positions = positionsOf(config);
-    const rng = createRng(parts.seed);
+    const rng = createRng(initialWeightsSeed(parts.seed));
     this.params = createVariables(tensors.params, rng, true);
     this.buffers = createVariables(tensors.buffers, rng, false);
     this.puzzleEmb = tensors.puzzleEmb ? (createVariables([tensors.puzzleEmb], rng, false).get(tensors.puzzleEmb.name) ?? null) : null;
