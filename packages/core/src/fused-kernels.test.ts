@@ -264,6 +264,32 @@ describe.skipIf(!addon.ok)("native fused kernels against float64 and against pur
     }
   });
 
+  it("updates every parameter in one TrmAdamUpdateMany launch, as TrmAdamUpdate does one by one, inputs untouched", () => {
+    const shapes = [[3, 5], [7], [2, 2, 4]];
+    const attrs = { kind: "atan2", lr: 0.02, beta1: 0.9, beta2: 0.95, bc1: 0.19, bc2Sqrt: 0.31, decay: 0.998, eps: 1e-8 };
+    tf.tidy(() => {
+      const groups = shapes.map((shape, j) => {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const [p, m, v, g] = [1, 2, 3, 4].map((s) => values(n, 20 * j + s)).map((x, k) => tf.tensor(Float32Array.from(k === 2 ? x.map(Math.abs) : x), shape));
+        return { p: p!, m: m!, v: v!, g: g! };
+      });
+      const copies = groups.map((gr) => [gr.p, gr.m, gr.v, gr.g].map((t) => Float32Array.from(t.dataSync())));
+      const inputs: tf.NamedTensorMap = {};
+      groups.forEach((gr, j) => Object.assign(inputs, { [`p${j}`]: gr.p, [`m${j}`]: gr.m, [`v${j}`]: gr.v, [`g${j}`]: gr.g }));
+      const many = runFusedKernel("TrmAdamUpdateMany", inputs, { ...attrs, count: shapes.length });
+      expect(many).toHaveLength(3 * shapes.length);
+      groups.forEach((gr, j) => {
+        const one = runFusedKernel("TrmAdamUpdate", gr, attrs);
+        one.forEach((t, k) => {
+          expect(many[3 * j + k]!.shape).toEqual(shapes[j]);
+          expect(Array.from(many[3 * j + k]!.dataSync())).toEqual(Array.from(t.dataSync()));
+        });
+        [gr.p, gr.m, gr.v, gr.g].forEach((t, k) => expect(Array.from(t.dataSync())).toEqual(Array.from(copies[j]![k]!)));
+      });
+      expect(() => runFusedKernel("TrmAdamUpdateMany", inputs, { ...attrs, count: shapes.length + 1 })).toThrow(/missing input "p3"/);
+    });
+  });
+
   it("matMul takes every transpose flag and batch shape natively", () => {
     const shapes: [number[], number[], boolean, boolean][] = [
       [[7, 5], [5, 3], false, false],

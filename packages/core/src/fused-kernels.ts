@@ -14,6 +14,7 @@ export type FusedKernelName =
   | "TrmAttention"
   | "TrmAttentionGrad"
   | "TrmAdamUpdate"
+  | "TrmAdamUpdateMany"
   | "TrmSwiGLUBlock"
   | "TrmSwiGLUBlockGrad";
 

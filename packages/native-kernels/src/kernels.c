@@ -23,8 +23,14 @@ enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
 extern void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
                         const float *b, int ldb, float beta, float *c, int ldc);
 
-/* Element-wise loops of at least this many floats are split over threads. */
-#define PAR_MIN 262144
+/*
+ * Element-wise loops of at least par_min floats are split over the OpenMP threads (TRM_NATIVE_PAR_MIN overrides it).
+ * Below 2^20 floats a pass takes well under a millisecond on one core, while a parallel region has to wake a second
+ * thread: on a machine whose cores are busy with other jobs that thread may wait a whole time slice, which stalls
+ * the pass for milliseconds.
+ */
+static int64_t par_min = 1048576;
+#define PAR_MIN par_min
 
 /*
  * OpenBLAS splits every product above a small size over all its threads. On the small products of small models
@@ -644,19 +650,21 @@ static napi_value transpose3(napi_env env, napi_callback_info info) {
 }
 
 /* ---------------------------------------------------------------------------------------------------------------- */
-/* adamUpdate(buf, n, kind, lr, beta1, beta2, bc1, bc2Sqrt, decay, eps, p, m, v, g)                                  */
-/*   In place on p, m, v. kind 0: AdamATan2, p -= lr/bc1 atan2(m, sqrt(v)/bc2Sqrt); kind 1: AdamW,                   */
-/*   p -= lr/bc1 m / (sqrt(v)/bc2Sqrt + eps). `decay` multiplies p first (1 - lr wd).                                 */
+/* adamUpdate(buf, n, kind, lr, beta1, beta2, bc1, bc2Sqrt, decay, eps, p, m, v, g, pOut, mOut, vOut)              */
+/*   Reads p, m, v, g and writes p', m', v' (the outputs may alias the inputs). kind 0: AdamATan2,                   */
+/*   p' = p decay - lr/bc1 atan2(m', sqrt(v')/bc2Sqrt); kind 1: AdamW, p' = p decay - lr/bc1 m' / (sqrt(v')/bc2Sqrt   */
+/*   + eps). `decay` is 1 - lr wd.                                                                                   */
 static napi_value adam_update(napi_env env, napi_callback_info info) {
   Ctx c;
-  double v[13];
-  if (!args(env, info, "adamUpdate", 13, &c, v)) return NULL;
+  double v[16];
+  if (!args(env, info, "adamUpdate", 16, &c, v)) return NULL;
   const int64_t n = (int64_t)v[0];
   const int kind = (int)v[1];
   const float lr = (float)v[2], b1 = (float)v[3], b2 = (float)v[4], bc1 = (float)v[5], bc2s = (float)v[6];
   const float decay = (float)v[7], eps = (float)v[8];
-  float *p = at(&c, (int64_t)v[9], n), *m = at(&c, (int64_t)v[10], n), *vv = at(&c, (int64_t)v[11], n);
+  const float *p = at(&c, (int64_t)v[9], n), *m = at(&c, (int64_t)v[10], n), *vv = at(&c, (int64_t)v[11], n);
   const float *g = at(&c, (int64_t)v[12], n);
+  float *po = at(&c, (int64_t)v[13], n), *mo = at(&c, (int64_t)v[14], n), *vo = at(&c, (int64_t)v[15], n);
   if (c.failed) return NULL;
   const float step = lr / bc1, om1 = 1.0f - b1, om2 = 1.0f - b2;
 #pragma omp parallel for if (n >= PAR_MIN) schedule(static)
@@ -664,11 +672,11 @@ static napi_value adam_update(napi_env env, napi_callback_info info) {
     const float gi = g[i];
     const float mi = m[i] + (gi - m[i]) * om1;
     const float vi = vv[i] + (gi * gi - vv[i]) * om2;
-    m[i] = mi;
-    vv[i] = vi;
     const float denom = sqrtf(vi) / bc2s;
     const float dir = kind == 0 ? atan2f(mi, denom) : mi / (denom + eps);
-    p[i] = p[i] * decay - dir * step;
+    po[i] = p[i] * decay - dir * step;
+    mo[i] = mi;
+    vo[i] = vi;
   }
   return NULL;
 }
@@ -747,6 +755,8 @@ static napi_value init(napi_env env, napi_value exports) {
     const char *mt = getenv("TRM_NATIVE_GEMM_MT_MIN");
     if (mt && *mt) gemm_mt_min = atof(mt);
   }
+  const char *pm = getenv("TRM_NATIVE_PAR_MIN");
+  if (pm && *pm && atof(pm) >= 1.0) par_min = (int64_t)atof(pm);
   napi_value threads;
   int nthreads = 1;
 #ifdef _OPENMP

@@ -20,6 +20,8 @@ import * as tf from "@tensorflow/tfjs";
  *   the norm along the sequence (w = S, rows B·D of xᵀ). r [rows], g, u [rows, f] in the MLP's layout.
  * - `TrmSwiGLUBlockGrad` {x, wGateUp, wDown, g, u, y, r, dy} {batch, seq, tokens} -> [dx, dwGateUp, dwDown]
  * - `TrmAdamUpdate` {p, m, v, g} {kind: "atan2" | "adamw", lr, beta1, beta2, bc1, bc2Sqrt, decay, eps} -> [p', m', v']
+ * - `TrmAdamUpdateMany` {p0, m0, v0, g0, p1, ...} {count, and the attributes of `TrmAdamUpdate`} -> [p0', m0', v0',
+ *   p1', ...]: every parameter of a model in one launch
  */
 export const FUSED_KERNEL_NAMES = [
   "TrmLinearGrad",
@@ -30,6 +32,7 @@ export const FUSED_KERNEL_NAMES = [
   "TrmAttention",
   "TrmAttentionGrad",
   "TrmAdamUpdate",
+  "TrmAdamUpdateMany",
   "TrmSwiGLUBlock",
   "TrmSwiGLUBlockGrad",
 ] as const;
@@ -245,6 +248,28 @@ function fusedKernels(addon: NativeAddon): Record<(typeof FUSED_KERNEL_NAMES)[nu
     }
     return [b, s, d, f, tokens, w];
   };
+  /** AdamATan2 / AdamW on the parameters p<i>, m<i>, v<i>, g<i> for each suffix i: [p0', m0', v0', p1', ...]. */
+  const adamUpdates = (args: Args, suffixes: readonly string[]): tf.TensorInfo[] => {
+    const kind = args.attrs?.["kind"];
+    if (kind !== "atan2" && kind !== "adamw") throw new Error(`TrmAdamUpdate: kind ${JSON.stringify(kind)} is not "atan2" or "adamw"`);
+    const hyper = ["lr", "beta1", "beta2", "bc1", "bc2Sqrt", "decay", "eps"].map((n) => num(args, n));
+    const groups = suffixes.map((i) => {
+      const [p, m, v, g] = ["p", "m", "v", "g"].map((n) => input(args, n + i)) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
+      const n = tf.util.sizeFromShape(p.shape);
+      if ([m, v, g].some((t) => tf.util.sizeFromShape(t.shape) !== n)) {
+        throw new Error(`TrmAdamUpdate: p${i} [${p.shape.join(",")}], m${i}, v${i} and g${i} differ in size`);
+      }
+      return { p, m, v, g, n };
+    });
+    // Fresh outputs, so no tensor the caller still holds changes; makeOutput may grow the heap, so offsets come after.
+    const outs = groups.map(({ p }) => [0, 1, 2].map(() => be(args).makeOutput([...p.shape], "float32")));
+    const h = heapOf(be(args));
+    groups.forEach(({ p, m, v, g, n }, j) => {
+      const [po, mo, vo] = outs[j] as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
+      addon.adamUpdate(h.buffer, n, kind === "atan2" ? 0 : 1, ...hyper, h.off(p), h.off(m), h.off(v), h.off(g), h.off(po), h.off(mo), h.off(vo));
+    });
+    return outs.flat();
+  };
   return {
     TrmSwiGLUBlock: (args) => {
       const [b, s, d, f, tokens] = blockShape(args, "TrmSwiGLUBlock");
@@ -346,22 +371,11 @@ function fusedKernels(addon: NativeAddon): Record<(typeof FUSED_KERNEL_NAMES)[nu
       addon.attentionGrad(h.buffer, b, s, nh, hd, rope, h.off(qkv), cos, sin, h.off(input(args, "q")), h.off(input(args, "k")), h.off(input(args, "p")), h.off(input(args, "dy")), h.off(dqkv));
       return dqkv;
     },
-    TrmAdamUpdate: (args) => {
-      const [p, m, v, g] = [input(args, "p"), input(args, "m"), input(args, "v"), input(args, "g")];
-      const kind = args.attrs?.["kind"];
-      if (kind !== "atan2" && kind !== "adamw") throw new Error(`TrmAdamUpdate: kind ${JSON.stringify(kind)} is not "atan2" or "adamw"`);
-      const n = tf.util.sizeFromShape(p.shape);
-      const outs = [p, m, v].map((t) => be(args).makeOutput([...t.shape], "float32")) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
-      const h = heapOf(be(args));
-      // The update runs in place on fresh copies, so no tensor the caller still holds changes.
-      const heap = new Float32Array(h.buffer);
-      [p, m, v].forEach((t, i) => {
-        const src = h.off(t) / 4;
-        heap.copyWithin(h.off(outs[i] as tf.TensorInfo) / 4, src, src + n);
-      });
-      const [po, mo, vo] = outs;
-      addon.adamUpdate(h.buffer, n, kind === "atan2" ? 0 : 1, num(args, "lr"), num(args, "beta1"), num(args, "beta2"), num(args, "bc1"), num(args, "bc2Sqrt"), num(args, "decay"), num(args, "eps"), h.off(po), h.off(mo), h.off(vo), h.off(g));
-      return outs;
+    TrmAdamUpdate: (args) => adamUpdates(args, [""]),
+    TrmAdamUpdateMany: (args) => {
+      const count = num(args, "count");
+      if (!Number.isInteger(count) || count < 1) throw new Error(`TrmAdamUpdateMany: count ${count} is not a positive integer`);
+      return adamUpdates(args, Array.from({ length: count }, (_, i) => String(i)));
     },
   };
 }

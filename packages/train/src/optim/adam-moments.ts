@@ -42,22 +42,40 @@ export abstract class AdamMoments implements ParamOptimizer {
   /** The update direction for one parameter given m, v and the bias corrections; multiplied by lr / bc1 after. */
   protected abstract direction(m: tf.Tensor, v: tf.Tensor, bc2Sqrt: number): tf.Tensor;
 
-  /** The same update as one fused `TrmAdamUpdate` kernel per parameter, when the backend has it. */
+  /** The same update as fused kernels (`TrmAdamUpdateMany`: all parameters at once), when the backend has them. */
   protected abstract readonly fusedKind: { readonly kind: "atan2" | "adamw"; readonly eps: number };
 
   step(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
     this.t += 1;
     const bc1 = 1 - this.beta1 ** this.t;
     const bc2Sqrt = Math.sqrt(1 - this.beta2 ** this.t);
-    const fused = hasFusedKernel("TrmAdamUpdate");
-    for (const [name, g] of grads) {
+    const entries = [...grads].map(([name, g]) => {
       const p = this.params.get(name);
       const m = this.m.get(name);
       const v = this.v.get(name);
       if (!p || !m || !v) throw new Error(`${this.name}: gradient for unknown parameter "${name}".`);
+      return { p, m, v, g };
+    });
+    const attrs = { ...this.fusedKind, lr, beta1: this.beta1, beta2: this.beta2, bc1, bc2Sqrt, decay: 1 - lr * this.weightDecay };
+    const float = entries.every(({ g }) => g.dtype === "float32");
+    if (float && entries.length > 0 && hasFusedKernel("TrmAdamUpdateMany")) {
+      // Every parameter in one kernel launch.
       tf.tidy(() => {
-        if (fused && g.dtype === "float32") {
-          const attrs = { ...this.fusedKind, lr, beta1: this.beta1, beta2: this.beta2, bc1, bc2Sqrt, decay: 1 - lr * this.weightDecay };
+        const inputs: tf.NamedTensorMap = {};
+        entries.forEach(({ p, m, v, g }, i) => Object.assign(inputs, { [`p${i}`]: p, [`m${i}`]: m, [`v${i}`]: v, [`g${i}`]: g }));
+        const outs = runFusedKernel("TrmAdamUpdateMany", inputs, { ...attrs, count: entries.length });
+        entries.forEach(({ p, m, v }, i) => {
+          m.assign(outs[3 * i + 1] as tf.Tensor);
+          v.assign(outs[3 * i + 2] as tf.Tensor);
+          p.assign(outs[3 * i] as tf.Tensor);
+        });
+      });
+      return;
+    }
+    const fused = float && hasFusedKernel("TrmAdamUpdate");
+    for (const { p, m, v, g } of entries) {
+      tf.tidy(() => {
+        if (fused) {
           const [pNew, mNew, vNew] = runFusedKernel("TrmAdamUpdate", { p, m, v, g }, attrs) as [tf.Tensor, tf.Tensor, tf.Tensor];
           m.assign(mNew);
           v.assign(vNew);
