@@ -1,10 +1,7 @@
 import { BACKEND_NAMES, editDistance, type BackendRequest } from "@trm/core";
+import type { Budget } from "./budget.js";
 import { DEFAULT_PAIRING, DEFAULT_SCENARIO, PAIRINGS, SCENARIOS } from "./scenarios.js";
 
-/** How long each model trains. Both models get the same one. */
-export type Budget =
-  | { readonly kind: "seconds"; readonly seconds: number }
-  | { readonly kind: "samples"; readonly samples: number };
 
 export interface CompareArgs {
   /** Task of `--data` (for its pictures); null: the scenario's. */

@@ -1,5 +1,5 @@
 import type { FitEvent } from "@trm/train";
-import type { Budget } from "./args.js";
+import type { Budget } from "./budget.js";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 

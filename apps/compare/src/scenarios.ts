@@ -1,5 +1,5 @@
 import type { GeneratedPuzzles } from "@trm/data";
-import type { Budget } from "./args.js";
+import type { Budget } from "./budget.js";
 
 /** One side of a pairing: a training preset plus overrides that apply to this model only. */
 export interface PairedModel {

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createTrm, IGNORE_LABEL, modelVariables, resolveTrmConfig, type Batch, type RecursiveModel, type TrainStepResult } from "@trm/core";
-import { TrainSampler } from "@trm/data";
+import { createTrm, modelVariables, resolveTrmConfig, type Batch, type RecursiveModel, type TrainStepResult } from "@trm/core";
+import { IGNORE_LABEL, TrainSampler } from "@trm/data";
 import { createHrm, resolveHrmConfig } from "@trm/hrm-baseline";
 import { fit } from "@trm/train";
 import { trainConfig, type ParityOptions } from "./options.js";

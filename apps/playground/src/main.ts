@@ -1,4 +1,5 @@
 import "./style.css";
+import { IGNORE_LABEL } from "@trm/data";
 import { selectBackend, PAGE_BACKENDS, type PageBackend } from "./backend.js";
 import { loadModel, type LoadedModel } from "./model.js";
 import { cellColour, loadTestSplit, parseSudokuText, vocabulary, type Puzzle, type TestSplit } from "./puzzle.js";
@@ -84,7 +85,7 @@ function drawGrid(tokens: Int32Array, given: Int32Array | null, labels: Int32Arr
     const colour = cellColour(task, t);
     if (colour) cell.style.background = colour;
     if (given && task === "sudoku") cell.className = (given[i] ?? 0) > 1 ? "given" : "filled";
-    if (labels && labels[i] !== -100 && labels[i] !== t) cell.classList.add("wrong");
+    if (labels && labels[i] !== IGNORE_LABEL && labels[i] !== t) cell.classList.add("wrong");
     grid.append(cell);
   });
   return grid;

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { IGNORE_LABEL } from "@trm/data";
 import { disposeCarry, type Batch, type RecursiveModel, type StepResult } from "@trm/core";
 
 /** The model's state after one supervision step, as the page shows it. */
@@ -56,7 +57,7 @@ export async function* solveSteps(
         let correct: boolean | null = null;
         if (labels !== null) {
           correct = true;
-          for (let i = 0; i < labels.length; i++) if (labels[i] !== -100 && labels[i] !== tokens[i]) correct = false;
+          for (let i = 0; i < labels.length; i++) if (labels[i] !== IGNORE_LABEL && labels[i] !== tokens[i]) correct = false;
         }
         yield {
           step,

@@ -3,7 +3,8 @@ import { bceWithLogits } from "./bce.js";
 import type { Rng } from "@trm/data";
 import { noGrad } from "./no-grad.js";
 import type { Batch, Carry, LossTerms } from "./recursive-model.js";
-import { IGNORE_LABEL, stablemaxCrossEntropy } from "./stablemax.js";
+import { IGNORE_LABEL } from "@trm/data";
+import { stablemaxCrossEntropy } from "./stablemax.js";
 
 /** The state a supervision step starts from, after halted slots were reset and refilled. */
 export interface StepStart {

@@ -1,22 +1,8 @@
 import type * as tf from "@tensorflow/tfjs";
-import type { Rng } from "@trm/data";
+import type { Batch, Rng } from "@trm/data";
 
-/**
- * A batch of examples, row-major, as `@trm/data` produces them. Token ids are Int32; labels use -100 for "ignored".
- * Core does not import `@trm/data`: this is the structural contract both sides agree on.
- */
-export interface Batch {
-  /** Rows in the batch (B). */
-  readonly size: number;
-  /** Tokens per row (L, without the puzzle prefix). */
-  readonly seqLen: number;
-  /** [B * L] token ids. */
-  readonly inputs: Int32Array;
-  /** [B * L] target ids, -100 where ignored. */
-  readonly labels: Int32Array;
-  /** [B] puzzle identifier of each row (0 = blank). */
-  readonly puzzleIdentifiers: Int32Array;
-}
+/** The batch a model steps on is `@trm/data`'s (one definition); core re-exports the type for model authors. */
+export type { Batch };
 
 /**
  * The state carried across supervision steps. Tensors are detached (no gradient crosses steps) and owned by whoever

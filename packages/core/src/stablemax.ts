@@ -1,7 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
+import { IGNORE_LABEL } from "@trm/data";
 
-/** The label id that contributes no loss (official IGNORE_LABEL_ID). */
-export const IGNORE_LABEL = -100;
 
 /**
  * log stablemax over the last axis: s(x) = x + 1 for x >= 0, 1 / (1 - x) for x < 0; log(s(x) / sum s(x)).

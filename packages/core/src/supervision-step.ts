@@ -5,11 +5,10 @@ import { inputEmbedding } from "./embedding.js";
 import { linear, toInOut } from "./linear.js";
 import { noGrad } from "./no-grad.js";
 import { createVariables, type ParamSpec } from "./param-spec.js";
-import { createRng } from "@trm/data";
+import { createRng, IGNORE_LABEL } from "@trm/data";
 import { qContinueTarget } from "./q-target.js";
 import type { Batch, Carry, RecursiveModel, StepResult, TrainStepOptions, TrainStepResult } from "./recursive-model.js";
 import { ropeTables, type RopeTables } from "./rope.js";
-import { IGNORE_LABEL } from "./stablemax.js";
 import { modelVariables } from "./state-dict.js";
 
 /** The two states of a recursion, [B * S, D] each: y (z_H, the answer) and z (z_L, the latent reasoning state). */

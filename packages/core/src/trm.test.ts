@@ -4,7 +4,7 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "./backend.js";
-import { createRng } from "@trm/data";
+import { createRng, IGNORE_LABEL } from "@trm/data";
 import { disposeCarry, type Batch, type Carry, type StepResult, type TrainStepResult } from "./recursive-model.js";
 import { loadStateDict, StateDictMismatchError } from "./state-dict.js";
 import { createTrm, type Trm } from "./trm.js";
@@ -28,7 +28,7 @@ function makeBatch(seed: number, rows = 2): Batch {
   const rng = createRng(seed);
   const n = rows * tiny.seq_len;
   const inputs = Int32Array.from({ length: n }, () => Math.floor(rng.next() * tiny.vocab_size));
-  const labels = Int32Array.from({ length: n }, (_, i) => (i === 1 ? -100 : Math.floor(rng.next() * tiny.vocab_size)));
+  const labels = Int32Array.from({ length: n }, (_, i) => (i === 1 ? IGNORE_LABEL : Math.floor(rng.next() * tiny.vocab_size)));
   const puzzleIdentifiers = Int32Array.from({ length: rows }, (_, r) => r % tiny.num_puzzle_identifiers);
   return { size: rows, seqLen: tiny.seq_len, inputs, labels, puzzleIdentifiers };
 }

@@ -4,14 +4,19 @@ import type { PuzzleDataset } from "./dataset.js";
 export const IGNORE_LABEL = -100;
 
 /**
- * A batch as the model consumes it; structurally the same as `Batch` in @trm/core. Row-major [size * seqLen]
- * tokens; labels already have the dataset's ignore id mapped to -100.
+ * A batch as the model consumes it (`@trm/core`'s `RecursiveModel` steps on this type). Row-major [size * seqLen]
+ * tokens; labels already have the dataset's ignore id mapped to {@link IGNORE_LABEL}.
  */
 export interface Batch {
+  /** Rows in the batch (B). */
   readonly size: number;
+  /** Tokens per row (L, without the puzzle prefix). */
   readonly seqLen: number;
+  /** [B * L] token ids. */
   readonly inputs: Int32Array;
+  /** [B * L] target ids, {@link IGNORE_LABEL} where ignored. */
   readonly labels: Int32Array;
+  /** [B] puzzle identifier of each row (0 = blank). */
   readonly puzzleIdentifiers: Int32Array;
 }
 

@@ -1,20 +1,14 @@
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BuiltDataset } from "../build.js";
 import { readDatasetFrom, readIdentifiersFrom, validateDataset, type PuzzleDataset, type Split } from "../dataset.js";
 import { nodeFiles } from "./files.js";
-import { fsErrorText, makeDirectory } from "./make-dir.js";
+import { writeFileAtomicSync } from "./atomic-write.js";
+import { makeDirectory } from "./make-dir.js";
 import { writeNpy } from "./npy-files.js";
 
 function writeFileAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new Error(`Cannot write ${file}: ${fsErrorText(e)}`, { cause: e });
-  }
+  writeFileAtomicSync(file, (fd) => writeFileSync(fd, text));
 }
 
 /**

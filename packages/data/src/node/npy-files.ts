@@ -1,5 +1,5 @@
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
-import { fsErrorText } from "./make-dir.js";
+import { readFileSync, writeSync } from "node:fs";
+import { writeFileAtomicSync } from "./atomic-write.js";
 import { dataBytes, decodeNpy, npyHeader, type Npy, type NpyArray } from "../npy.js";
 
 /** Reads and decodes an `.npy` file (see {@link decodeNpy}). */
@@ -9,24 +9,14 @@ export function readNpy(file: string): Npy {
 
 /** Writes `data` with `shape` to `file` through a temporary file and a rename, so readers never see half a file. */
 export function writeNpy(file: string, data: NpyArray, shape: readonly number[]): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    const fd = openSync(tmp, "w");
-    try {
-      writeSync(fd, npyHeader(data, shape));
-      // Write in slices: large token arrays need not be copied whole.
-      const chunk = 1 << 24;
-      if (data instanceof Uint8Array) {
-        for (let i = 0; i < data.length; i += chunk) writeSync(fd, data.subarray(i, i + chunk));
-      } else {
-        for (let i = 0; i < data.length; i += chunk / 4) writeSync(fd, dataBytes(data.subarray(i, i + chunk / 4)));
-      }
-    } finally {
-      closeSync(fd);
+  writeFileAtomicSync(file, (fd) => {
+    writeSync(fd, npyHeader(data, shape));
+    // Write in slices: large token arrays need not be copied whole.
+    const chunk = 1 << 24;
+    if (data instanceof Uint8Array) {
+      for (let i = 0; i < data.length; i += chunk) writeSync(fd, data.subarray(i, i + chunk));
+    } else {
+      for (let i = 0; i < data.length; i += chunk / 4) writeSync(fd, dataBytes(data.subarray(i, i + chunk / 4)));
     }
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new Error(`Cannot write ${file}: ${fsErrorText(e)}`, { cause: e });
-  }
+  });
 }

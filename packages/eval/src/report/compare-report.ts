@@ -1,4 +1,4 @@
-import { boardPicture, getTask, type Task } from "@trm/data";
+import { boardPicture, getTask, IGNORE_LABEL, type Task } from "@trm/data";
 import type { EvaluationResult } from "../evaluate-model.js";
 import type { SeriesPoint } from "./charts.js";
 import type { PuzzleView } from "./puzzle-svg.js";
@@ -135,8 +135,8 @@ function exactAt(run: ComparedRun, snapIndex: number, row: number): boolean {
   const L = run.evaluation.seqLen;
   if (!snap) return false;
   for (let i = row * L; i < (row + 1) * L; i++) {
-    const label = k.labels[i] ?? -100;
-    if (label !== -100 && snap.tokens[i] !== label) return false;
+    const label = k.labels[i] ?? IGNORE_LABEL;
+    if (label !== IGNORE_LABEL && snap.tokens[i] !== label) return false;
   }
   return true;
 }

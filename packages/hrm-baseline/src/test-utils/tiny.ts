@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { disposeCarry, type Batch, type Carry, type StepResult, type TrainStepResult } from "@trm/core";
 import { createHrm, type Hrm } from "../hrm.js";
-import { createRng } from "@trm/data";
+import { createRng, IGNORE_LABEL } from "@trm/data";
 
 /** A 2+2-cycle HRM small enough for tests: one block per module, hidden 16, puzzle prefix of 1 token. */
 export const TINY_CONFIG = {
@@ -38,7 +38,7 @@ export function tinyBatch(rows = 3, seed = 7, seqLen: number = TINY_CONFIG.seq_l
   const rng = createRng(seed);
   const n = rows * seqLen;
   const inputs = Int32Array.from({ length: n }, () => Math.floor(rng.next() * vocab));
-  const labels = Int32Array.from({ length: n }, (_, i) => (i % 5 === 1 ? -100 : Math.floor(rng.next() * vocab)));
+  const labels = Int32Array.from({ length: n }, (_, i) => (i % 5 === 1 ? IGNORE_LABEL : Math.floor(rng.next() * vocab)));
   const puzzleIdentifiers = Int32Array.from({ length: rows }, (_, r) => (r === 0 ? 0 : 1));
   return { size: rows, seqLen, inputs, labels, puzzleIdentifiers };
 }

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { IGNORE_LABEL } from "@trm/data";
 import { disposeCarry, type Batch, type Carry, type RecursiveModel, type StepResult, type TrainStepOptions, type TrainStepResult } from "@trm/core";
 
 export interface FakeModelConfig {
@@ -111,8 +112,8 @@ export class FakeModel implements RecursiveModel {
     const correctCounts = new Int32Array(B);
     for (let b = 0; b < B; b++) {
       for (let l = 0; l < L; l++) {
-        const y = current.labels[b * L + l] ?? -100;
-        if (y === -100) continue;
+        const y = current.labels[b * L + l] ?? IGNORE_LABEL;
+        if (y === IGNORE_LABEL) continue;
         labelCounts[b] = (labelCounts[b] ?? 0) + 1;
         if (pred[b * L + l] === y) correctCounts[b] = (correctCounts[b] ?? 0) + 1;
       }
@@ -125,8 +126,8 @@ export class FakeModel implements RecursiveModel {
   private lossTerms(current: Batch, logits: tf.Tensor3D, q: tf.Tensor2D, exact: Uint8Array): { lm: tf.Scalar; qHalt: tf.Scalar } {
     const { size: B, seqLen: L } = current;
     const V = this.cfg.vocab;
-    const mask = Float32Array.from(current.labels, (y) => (y === -100 ? 0 : 1));
-    const safe = Int32Array.from(current.labels, (y) => (y === -100 ? 0 : y));
+    const mask = Float32Array.from(current.labels, (y) => (y === IGNORE_LABEL ? 0 : 1));
+    const safe = Int32Array.from(current.labels, (y) => (y === IGNORE_LABEL ? 0 : y));
     const logp = tf.logSoftmax(logits.reshape([B * L, V]));
     const nll = tf.neg(logp.mul(tf.oneHot(tf.tensor1d(safe, "int32"), V).toFloat()).sum(-1));
     const m = tf.tensor2d(mask, [B, L]);
@@ -256,7 +257,7 @@ export function fakeBatch(rows: number, seqLen: number, vocab: number, seed: num
     for (let l = 0; l < seqLen; l++) {
       const x = 1 + (next() % (vocab - 1));
       inputs[b * seqLen + l] = x;
-      labels[b * seqLen + l] = l === 0 ? -100 : ((x - 1 + 1 + (ids[b] ?? 0)) % (vocab - 1)) + 1;
+      labels[b * seqLen + l] = l === 0 ? IGNORE_LABEL : ((x - 1 + 1 + (ids[b] ?? 0)) % (vocab - 1)) + 1;
     }
   }
   return { size: rows, seqLen, inputs, labels, puzzleIdentifiers: ids };
