@@ -93,8 +93,10 @@ def read(side, s):
     final = next((r for r in rows if r.get("final")), None)
     if not final: return None
     lm = {r["step"]: r["lm"] for r in rows if "lm" in r}
-    window = lambda end: sum(v for k, v in lm.items() if end - 250 < k <= end) / max(1, sum(1 for k in lm if end - 250 < k <= end))
-    return final["test_exact"], final["test_token"], window(1000), window(1500)
+    def window(end):
+        vs = [v for k, v in lm.items() if end - 250 < k <= end]
+        return f"{sum(vs) / len(vs):.3f}" if vs else "n/a"
+    return final["test_exact"], final["test_token"], window(1500), window(2500)
 print("| initial weights | " + " | ".join(f"seed {s}" for s in seeds) + " | took off |")
 print("|---|" + "---|" * len(seeds) + "---|")
 for side in sides:
@@ -104,8 +106,8 @@ for side in sides:
     cells = [f"{r[0]*100:.1f}%" if r else "not run" for r in rs]
     print(f"| {names[side]} | " + " | ".join(cells) + f" | {took} of {len(done)} |")
 print()
-print("Training lm loss, mean of the logged 50-step means over steps 751-1,000 and 1,251-1,500:")
+print("Training lm loss, mean of the logged 50-step means over steps 1,251-1,500 and 2,251-2,500:")
 for side in sides:
     rs = [(s, read(side, s)) for s in seeds]
-    print(f"- {side}: " + ", ".join(f"seed {s}: {r[2]:.3f} / {r[3]:.3f}" for s, r in rs if r))
+    print(f"- {side}: " + ", ".join(f"seed {s}: {r[2]} / {r[3]}" for s, r in rs if r))
 EOF
