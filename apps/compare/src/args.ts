@@ -43,11 +43,11 @@ export class ArgsError extends Error {
 /** "4m", "2.5m", "90s" (wall clock per model), "20000" or "20k" (training samples × supervision steps per model). */
 export function parseBudget(text: string): Budget {
   const t = text.trim().toLowerCase();
-  let m = /^(\d+(?:\.\d+)?)\s*(m|min)$/.exec(t);
-  if (m) return { kind: "seconds", seconds: Number(m[1]) * 60 };
-  m = /^(\d+(?:\.\d+)?)\s*s$/.exec(t);
-  if (m) return { kind: "seconds", seconds: Number(m[1]) };
-  m = /^(\d+(?:\.\d+)?)(k?)(?:\s*samples)?$/.exec(t);
+  const minutes = /^(\d+(?:\.\d+)?)\s*(m|min)$/.exec(t);
+  const seconds = minutes ? Number(minutes[1]) * 60 : Number(/^(\d+(?:\.\d+)?)\s*s$/.exec(t)?.[1] ?? Number.NaN);
+  if (seconds > 0) return { kind: "seconds", seconds };
+  if (seconds === 0) throw new ArgsError(`--budget: expected a budget above zero, got "${text}"`);
+  const m = /^(\d+(?:\.\d+)?)(k?)(?:\s*samples)?$/.exec(t);
   if (m) {
     const n = Math.round(Number(m[1]) * (m[2] === "k" ? 1000 : 1));
     if (n > 0) return { kind: "samples", samples: n };

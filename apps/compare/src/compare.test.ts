@@ -21,6 +21,7 @@ describe("arguments", () => {
     expect(parseBudget("20k")).toEqual({ kind: "samples", samples: 20000 });
     expect(parseBudget("1536")).toEqual({ kind: "samples", samples: 1536 });
     expect(() => parseBudget("soon")).toThrow(/--budget: expected minutes/);
+    for (const zero of ["0s", "0m", "0.0min", "0"]) expect(() => parseBudget(zero), zero).toThrow(/--budget: expected/);
   });
 
   it("fills defaults and rejects unknown options and names", () => {

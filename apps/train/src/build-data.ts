@@ -31,6 +31,9 @@ function fail(message: string): number {
   return 2;
 }
 
+/** Most puzzles (originals and augmented variants) one build may make: a build is held in memory until written. */
+const MAX_BUILT_PUZZLES = 10_000_000;
+
 function nonNegativeInt(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const v = Number(text);
@@ -69,6 +72,10 @@ function buildData(argv: string[]): number {
     const seed = nonNegativeInt("seed", values.seed) ?? 42;
     const augmentations = nonNegativeInt("aug", values.aug) ?? 0;
     const subsample = nonNegativeInt("subsample", values.subsample);
+    if (subsample === 0) return fail(`--subsample must be at least 1 (the train puzzles to keep), got "${values.subsample}"`);
+    const tooMany = (puzzles: number) =>
+      `--aug ${augmentations}: ${puzzles.toLocaleString("en-US")} puzzle(s) x ${(augmentations + 1).toLocaleString("en-US")} variants is over the limit of ${MAX_BUILT_PUZZLES.toLocaleString("en-US")} puzzles one build holds in memory; ask for fewer augmentations or --subsample`;
+    if (augmentations + 1 > MAX_BUILT_PUZZLES) return fail(tooMany(1));
     const holdout = nonNegativeInt("holdout", values.holdout);
     const task = getTask(taskName);
 
@@ -94,6 +101,7 @@ function buildData(argv: string[]): number {
     process.stderr.write(`${items.length} puzzles read in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     if (items.length === 0) return fail(spec ? "the generator spec makes no puzzles: give train=N (and test=N)" : `no puzzles in ${values.src?.join(", ")}`);
     if (subsample !== undefined) items = subsampleItems(items, subsample, seed);
+    if (items.length * (augmentations + 1) > MAX_BUILT_PUZZLES) return fail(tooMany(items.length));
     if (!items.some((it) => it.test.length > 0)) {
       const trainOnly = items.filter((it) => it.test.length === 0).length;
       const n = holdout ?? Math.max(1, Math.floor(trainOnly / 10));

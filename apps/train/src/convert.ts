@@ -34,7 +34,7 @@ async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 2) throw new UsageError(`expected <checkpoint> <out.safetensors>, got ${positionals.length} argument(s); see --help`);
   const [input, output] = positionals.map((p) => resolve(p)) as [string, string];
-  if (input === output) throw new UsageError("the output must be a different file from the checkpoint");
+  if (input === output) throw new UsageError(`the output ${output} is the checkpoint itself; write to another file`);
   if (existsSync(output) && !values.overwrite) throw new Error(`${output} already exists; pass --overwrite to replace it`);
   const ckpt = await readOfficialCheckpoint(input, { weights: values.ema ? "ema" : "model" });
   const lines = [`read ${input}: ${ckpt.layout === "state_dict" ? "a state dict" : ckpt.layout === "model" ? 'the "model" state dict' : 'the "model" state dict with the "ema_helper" weights'}`];

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { BACKEND_NAMES, type BackendRequest } from "@trm/core";
 import { evalBatches, getTask, limitRows, TrainSampler, validateSplits, type TrainSamplerState } from "@trm/data";
@@ -81,6 +82,10 @@ async function run(argv: string[]): Promise<number> {
   if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend: expected one of ${BACKEND_NAMES.join(", ")}, got "${backend}"`);
   if (!values.out) throw new Error("--out <run dir> is required");
   const runDir = resolve(values.out);
+  if (values.resume && values.overwrite) {
+    throw new UsageError("--resume and --overwrite: give one (--resume continues the run in --out, --overwrite clears it and starts over)");
+  }
+  if (values.resume && !existsSync(runDir)) throw new UsageError(`--resume: --out ${runDir} does not exist, so there is no run to continue; leave out --resume to start one`);
   let configSource = values.config;
   if (values.resume && configSource === undefined) {
     // A resumed run starts from the config it saved.

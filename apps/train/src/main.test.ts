@@ -55,4 +55,20 @@ describe("trm-train", () => {
     expect((await capture(["eval", "--steps", "0", "--run", "/nonexistent/run"])).err).toContain('--steps: expected a positive integer, got "0"');
     expect((await capture(["fit", "--out"])).err).toContain("--out: needs a value");
   });
+
+  it("refuses contradictory or empty requests before any work", async () => {
+    const none = await capture([]);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain("trm-train: no command given (one of build-data, fit, eval, convert)");
+    const both = await capture(["fit", "--resume", "--overwrite", "--out", "/nonexistent/run"]);
+    expect([both.code, both.err]).toEqual([2, expect.stringContaining("--resume and --overwrite: give one") as unknown]);
+    const missing = await capture(["fit", "--resume", "--out", "/nonexistent/run"]);
+    expect([missing.code, missing.err]).toEqual([2, expect.stringContaining("--resume: --out /nonexistent/run does not exist, so there is no run to continue") as unknown]);
+    const sub = await capture(["build-data", "--generate", "sudoku:size=4,train=4", "--subsample", "0", "--out", "/nonexistent/d"]);
+    expect(sub.err).toContain('--subsample must be at least 1 (the train puzzles to keep), got "0"');
+    const aug = await capture(["build-data", "--generate", "sudoku:size=4,train=4", "--aug", "1000000000", "--out", "/nonexistent/d"]);
+    expect(aug.err).toContain("--aug 1000000000: 1 puzzle(s) x 1,000,000,001 variants is over the limit of 10,000,000 puzzles");
+    const aug2 = await capture(["build-data", "--generate", "sudoku:size=4,train=20000,test=0", "--aug", "1000", "--out", "/nonexistent/d"]);
+    expect(aug2.err).toContain("--aug 1000: 20,000 puzzle(s) x 1,001 variants is over the limit");
+  });
 });

@@ -50,9 +50,13 @@ export async function main(argvWithImports: string[]): Promise<number> {
     process.stdout.write(`trm-train ${version()}\n`);
     return 0;
   }
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  if (name === undefined) {
+    process.stderr.write(`trm-train: no command given (one of ${Object.keys(commands).join(", ")})\n\n${USAGE}`);
+    return 2;
+  }
+  if (name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(USAGE);
-    return name === undefined ? 1 : 0;
+    return 0;
   }
   const load = commands[name];
   if (!load) {

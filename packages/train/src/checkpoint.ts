@@ -126,7 +126,10 @@ export async function listCheckpoints(dir: string, options: ListCheckpointsOptio
       continue;
     }
     const state = raw as CheckpointState;
-    if (options.runId && state.runId !== options.runId) continue;
+    if (options.runId && state.runId !== options.runId) {
+      options.onSkip?.(jsonPath, `field "runId": ${JSON.stringify(state.runId ?? null)} is another run's, not this folder's run ${options.runId} (run.json)`);
+      continue;
+    }
     const weightsPath = join(dir, state.weights);
     const st = await stat(weightsPath).catch(() => null);
     if (!st?.isFile()) {
@@ -275,14 +278,29 @@ function modelEntries(tensors: ReadonlyMap<string, tf.Tensor>): Map<string, tf.T
   return new Map([...tensors].filter(([k]) => !STATE_PREFIXES.some((p) => k.startsWith(p))));
 }
 
-/** The first float tensor holding NaN or an infinity, or null when all are finite. */
+/**
+ * Largest magnitude a weight may have: trained TRM/HRM weights stay within a few units, and optimiser moments are not
+ * checked against it. Larger values are weights that diverged (the loss can stay finite for a while after).
+ */
+const MAX_WEIGHT_MAGNITUDE = 1e8;
+const bounded = (name: string): boolean => !name.startsWith("optim.");
+
+/**
+ * The first float tensor holding NaN or an infinity, or (model and EMA weights, not optimiser state) a value over
+ * {@link MAX_WEIGHT_MAGNITUDE} in magnitude, with what is wrong; null when all are usable.
+ */
 export async function firstNonFinite(tensors: ReadonlyMap<string, tf.Tensor>): Promise<string | null> {
   for (const [name, t] of tensors) {
-    if (t.dtype !== "float32") continue;
+    // An empty tensor holds nothing wrong (tfjs's all() of no elements is false).
+    if (t.dtype !== "float32" || t.size === 0) continue;
     const ok = tf.tidy(() => tf.all(tf.isFinite(t)));
+    const big = tf.tidy(() => (bounded(name) ? tf.max(tf.abs(t)) : tf.scalar(0)));
     const finite = (await ok.data())[0] === 1;
+    const largest = (await big.data())[0] ?? 0;
     ok.dispose();
-    if (!finite) return name;
+    big.dispose();
+    if (!finite) return `tensor "${name}" holds NaN or an infinity`;
+    if (largest > MAX_WEIGHT_MAGNITUDE) return `tensor "${name}" holds values up to ${largest.toExponential(1)} in magnitude (over ${MAX_WEIGHT_MAGNITUDE.toExponential(0)}: diverged)`;
   }
   return null;
 }
@@ -292,10 +310,10 @@ export class NonFiniteWeightsError extends FitError {
   override name = "NonFiniteWeightsError";
 }
 
-/** Refuses tensors read from `source` when one holds NaN or an infinity, naming it. */
+/** Refuses tensors read from `source` when one holds NaN, an infinity or a diverged magnitude, naming it. */
 async function assertFinite(tensors: ReadonlyMap<string, tf.Tensor>, source: string): Promise<void> {
   const bad = await firstNonFinite(tensors);
-  if (bad !== null) throw new NonFiniteWeightsError(`${source}: tensor "${bad}" holds NaN or an infinity; these weights cannot be used`);
+  if (bad !== null) throw new NonFiniteWeightsError(`${source}: ${bad}; these weights cannot be used`);
 }
 
 /**
@@ -315,7 +333,7 @@ export async function saveTrainingState(
   const bad = await firstNonFinite(new Map([...all].filter(([k]) => !k.startsWith("carry."))));
   if (bad !== null) {
     for (const t of temps) t.dispose();
-    throw new NonFiniteWeightsError(`tensor "${bad}" holds NaN or an infinity at step ${run.progress.step}; no checkpoint was written`);
+    throw new NonFiniteWeightsError(`${bad} at step ${run.progress.step}; no checkpoint was written`);
   }
   try {
     return await writeCheckpoint(dir, all, {

@@ -208,6 +208,17 @@ class Run {
       },
     });
     for (const ref of refs) {
+      // A run keeps its architecture: weights of the same shapes under other cycles or steps would change the model.
+      const arch = this.options.config.arch as Record<string, unknown>;
+      const saved = ((ref.state.config as { arch?: unknown } | undefined)?.arch ?? {}) as Record<string, unknown>;
+      for (const k of new Set([...Object.keys(arch), ...Object.keys(saved)])) {
+        if (JSON.stringify(arch[k]) !== JSON.stringify(saved[k])) {
+          throw new FitError(
+            `${ref.jsonPath}: field "config.arch.${k}": the run was trained with ${JSON.stringify(saved[k] ?? null)}, this config has ${JSON.stringify(arch[k] ?? null)}; ` +
+              "a run cannot change its architecture (resume with the run's own config.json, or start a new run)",
+          );
+        }
+      }
       try {
         // The sampler state is checked before any tensor is touched.
         let sampler: BatchSampler;

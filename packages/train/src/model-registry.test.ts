@@ -31,7 +31,7 @@ describe("model size bound", () => {
     };
     const huge = [
       { name: "trm", hidden_size: 100_000 },
-      { name: "trm", hidden_size: 64, L_layers: 2 ** 20 },
+      { name: "trm", hidden_size: 1024, L_layers: 200 },
       { name: "trm", hidden_size: 64, puzzle_emb_ndim: 64 * 1000 },
     ];
     for (const arch of huge) {
@@ -40,5 +40,17 @@ describe("model size bound", () => {
       );
     }
     expect(called).toBe(false);
+  });
+
+  it("refuses layers, cycles and supervision steps far beyond any published model, naming the field and the limit", () => {
+    const registry = {
+      trm: () => {
+        throw new Error("allocated");
+      },
+    };
+    // A tiny model whose parameter count is within the limit but whose depth would take hours to build or run.
+    expect(() => createModel(registry, { name: "trm", hidden_size: 16, L_layers: 100_000 }, ARC, 0)).toThrow("model size: arch.L_layers 100000 is over the limit of 256");
+    expect(() => createModel(registry, { name: "trm", hidden_size: 16, H_cycles: 5000 }, ARC, 0)).toThrow("model size: arch.H_cycles 5000 is over the limit of 1024");
+    expect(() => createModel(registry, { name: "trm", hidden_size: 16, halt_max_steps: 1e6 }, ARC, 0)).toThrow("arch.halt_max_steps 1000000 is over the limit of 1024");
   });
 });

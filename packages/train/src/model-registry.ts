@@ -37,8 +37,27 @@ export function parameterLowerBound(arch: ArchConfig, data: DatasetShape): numbe
   return 2 * data.vocab_size * h + layers * (mlp + attention) + data.num_puzzle_identifiers * (arch.puzzle_emb_ndim ?? h);
 }
 
-/** Refuses a model over {@link MAX_MODEL_PARAMETERS} before anything is allocated, naming the fields that size it. */
+/**
+ * Bounds on the fields that set how much work one supervision step does, far above any published model (the official
+ * ones use 2-4 layers, 3-6 cycles, 16 steps): a larger value is a typo that would build or run for hours.
+ */
+const DEPTH_LIMITS = [
+  ["L_layers", 256],
+  ["H_layers", 256],
+  ["H_cycles", 1024],
+  ["L_cycles", 1024],
+  ["halt_max_steps", 1024],
+] as const;
+
+/**
+ * Refuses a model over {@link MAX_MODEL_PARAMETERS}, or deeper than the depth limits, before anything is allocated,
+ * naming the fields that size it.
+ */
 export function checkModelSize(arch: ArchConfig, data: DatasetShape): void {
+  for (const [field, limit] of DEPTH_LIMITS) {
+    const v = arch[field];
+    if (v !== undefined && v > limit) throw new RangeError(`model size: arch.${field} ${v} is over the limit of ${limit}; make the model shallower`);
+  }
   const n = parameterLowerBound(arch, data);
   if (n <= MAX_MODEL_PARAMETERS) return;
   const fields = [
