@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
@@ -15,6 +16,12 @@ const alias = readdirSync(`${root}packages`)
       { find: new RegExp(`^@trm/${d}$`), replacement: `${root}packages/${d}/src/index.ts` },
     ];
   });
+
+// @trm/core registers tfjs-core's gradients through "#tfjs-gradients", which in Node is a file its build writes; write
+// it here when missing so tests run without a build.
+if (!existsSync(`${root}packages/core/dist/tfjs-gradients.node.js`)) {
+  execFileSync(process.execPath, [`${root}packages/core/scripts/bundle-tfjs-gradients.mjs`], { stdio: "inherit" });
+}
 
 const project = (name: string, dir: string) => ({
   extends: true as const,

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { createRng } from "@trm/data";
 import { loadSafetensors, saveSafetensors } from "@trm/core/node";
 

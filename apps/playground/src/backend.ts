@@ -1,4 +1,6 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
+// The page offers WebGL, so it registers that backend; @trm/core's useBackend loads wasm and webgpu itself.
+import "@tensorflow/tfjs-backend-webgl";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { useBackend } from "@trm/core";
 import wasmPlain from "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url";

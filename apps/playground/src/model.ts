@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { createTrm, decodeSafetensors, loadStateDict, resolveTrmConfig, type RecursiveModel } from "@trm/core";
 import { createHrm, resolveHrmConfig } from "@trm/hrm-baseline";
 

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { IGNORE_LABEL } from "@trm/data";
 import { disposeCarry, type Batch, type RecursiveModel, type StepResult } from "@trm/core";
 

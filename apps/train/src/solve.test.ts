@@ -3,7 +3,7 @@
 import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { createTrm, useBackend } from "@trm/core";
 import { gridToRows, type Grid } from "@trm/data";
 import { readDataset } from "@trm/data/node";

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path, { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { adapterLabel, createTrm, disposeCarry, probeWebGpu, resolveTrmConfig, useBackend, type Batch, type RecursiveModel, type StepResult } from "@trm/core";
 import { createHrm, resolveHrmConfig } from "@trm/hrm-baseline";
 import { afterAll, describe, expect, it, vi } from "vitest";
@@ -92,7 +92,7 @@ function disposeOutputs(r: StepResult): void {
 async function observe(r: StepResult, grads: Map<string, tf.Tensor> | null): Promise<Observed> {
   const gradNorms = new Map<string, number>();
   for (const [k, g] of grads ?? []) {
-    const n = tf.tidy(() => g.square().sum().sqrt());
+    const n = tf.tidy(() => tf.sqrt(tf.sum(tf.square(g))));
     gradNorms.set(k, (await n.data())[0]!);
     n.dispose();
   }

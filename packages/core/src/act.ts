@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { bceWithLogits } from "./bce.js";
 import type { Rng } from "@trm/data";
 import { noGrad } from "./no-grad.js";
@@ -61,7 +61,7 @@ export function beginStep(carry: Carry, batch: Batch, hInit: tf.Tensor, lInit: t
   for (let r = 0; r < b; r++) steps[r] = carry.halted[r] ? 0 : (carry.steps[r] ?? 0);
   const [zH, zL] = tf.tidy(() => {
     const shape = carry.zH.shape;
-    const mask = tf.broadcastTo(tf.tensor3d(Float32Array.from(carry.halted), [b, 1, 1]).cast("bool"), shape);
+    const mask = tf.broadcastTo(tf.cast(tf.tensor3d(Float32Array.from(carry.halted), [b, 1, 1]), "bool"), shape);
     const h = tf.where<tf.Tensor3D>(mask, tf.broadcastTo(tf.reshape(hInit, [1, 1, -1]), shape), carry.zH);
     const l = tf.where<tf.Tensor3D>(mask, tf.broadcastTo(tf.reshape(lInit, [1, 1, -1]), shape), carry.zL);
     return [h, l];

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { attention } from "./attention.js";
 import { useBackend } from "./backend.js";
@@ -39,6 +39,9 @@ function reference(h: Float32Array, qkv: Float32Array, o: Float32Array, b: numbe
       }
   return proj(merged, o, b * s, d, d);
 }
+
+// The tensors below are made while the suite is collected, before beforeAll selects the backend: on cpu.
+await useBackend("cpu", { log: null });
 
 describe("attention", () => {
   beforeAll(async () => {

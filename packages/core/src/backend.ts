@@ -1,7 +1,10 @@
 import type * as ChildProcess from "node:child_process";
 import type * as NodeModule from "node:module";
 import type * as NodeUrl from "node:url";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
+// tfjs-core's main entry registers no gradients; training (tf.grads, tf.variableGrads, ...) needs them. In Node this
+// is a bundle of tfjs-core's registrations, elsewhere tfjs-core's own module (package.json "imports").
+import "#tfjs-gradients";
 
 /** The backends a user can ask for. `auto` picks the fastest one that loads here. */
 export type BackendRequest = "auto" | "tensorflow-gpu" | "webgpu" | "tensorflow" | "wasm" | "cpu";
@@ -76,8 +79,8 @@ const INSTALL_HINT: Record<BackendName, string> = {
     "`pnpm add webgpu@0.6.2` if it was skipped) and needs a GPU driver: Vulkan on Linux (e.g. `mesa-vulkan-drivers` " +
     "and `libvulkan1`, or the NVIDIA/AMD driver), Metal on macOS, D3D12 on Windows. Pass Dawn options with " +
     "--webgpu-flag (e.g. --webgpu-flag backend=vulkan). In a browser it needs navigator.gpu (Chrome/Edge 113+).",
-  wasm: "Reinstall the dependencies of @trm/core: @tensorflow/tfjs-backend-wasm@4.22.0 ships its .wasm binaries inside the npm package.",
-  cpu: "The cpu backend ships with @tensorflow/tfjs; reinstall the dependencies of @trm/core.",
+  wasm: "Install the peer dependency of @trm/core: `npm i @tensorflow/tfjs-backend-wasm@4.22.0` (it ships its .wasm binaries inside the npm package).",
+  cpu: "Install the peer dependency of @trm/core: `npm i @tensorflow/tfjs-backend-cpu@4.22.0`.",
 };
 
 function errorText(e: unknown): string {
@@ -270,7 +273,7 @@ async function loadWebGpu(ctx: LoadContext): Promise<Loaded> {
     );
   }
   try {
-    await import("@tensorflow/tfjs-backend-webgpu");
+    if (tf.findBackendFactory("webgpu") === null) await import("@tensorflow/tfjs-backend-webgpu");
   } catch (e) {
     throw new BackendUnavailableError("webgpu", `@tensorflow/tfjs-backend-webgpu did not load (${errorText(e)}).`);
   }
@@ -313,7 +316,7 @@ async function tryLoad(name: BackendName, ctx: LoadContext): Promise<Loaded> {
     }
     case "wasm": {
       try {
-        await import("@tensorflow/tfjs-backend-wasm");
+        if (tf.findBackendFactory("wasm") === null) await import("@tensorflow/tfjs-backend-wasm");
       } catch (e) {
         throw new BackendUnavailableError(name, `@tensorflow/tfjs-backend-wasm did not load (${errorText(e)}).`);
       }
@@ -321,6 +324,11 @@ async function tryLoad(name: BackendName, ctx: LoadContext): Promise<Loaded> {
       return none;
     }
     case "cpu": {
+      try {
+        if (tf.findBackendFactory("cpu") === null) await import("@tensorflow/tfjs-backend-cpu");
+      } catch (e) {
+        throw new BackendUnavailableError(name, `@tensorflow/tfjs-backend-cpu did not load (${errorText(e)}).`);
+      }
       if (!(await tf.setBackend("cpu"))) throw new BackendUnavailableError(name, "the cpu backend did not initialise.");
       return none;
     }

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 
 /**
  * Binary cross-entropy with logits, elementwise: softplus(x) - x * t (= max(x, 0) - x t + log(1 + e^-|x|)), stable

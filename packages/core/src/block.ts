@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { attention } from "./attention.js";
 import type { ParamSpec } from "./param-spec.js";
 import { rmsNorm } from "./rms-norm.js";

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { linear } from "./linear.js";
 
 export interface InputEmbeddingShape {

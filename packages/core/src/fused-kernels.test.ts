@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { loadNativeKernels } from "@trm/native-kernels";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attention } from "./attention.js";
@@ -209,6 +209,9 @@ function run(c: Case, inputs: Float64Array[], dy: Float64Array): { value: Float3
     return { value: value.dataSync() as Float32Array, grads: grads.map((g) => g.dataSync() as Float32Array) };
   });
 }
+
+// cases() makes tables (RoPE) while the suite is collected, before beforeAll selects the backend: on cpu.
+await useBackend("cpu", { log: null });
 
 describe.skipIf(!addon.ok)("native fused kernels against float64 and against pure wasm", () => {
   const all = cases();

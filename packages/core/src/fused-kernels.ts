@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 
 /**
  * Fused kernels the ops of this package run when the active backend registers them (the optional

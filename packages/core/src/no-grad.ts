@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 
 /**
  * Runs `fn` without recording its ops on the gradient tape, like `torch.no_grad()`: the result is a constant for any

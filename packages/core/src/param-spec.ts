@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { truncatedLecunNormal, truncatedNormal } from "./init.js";
 import type { Rng } from "@trm/data";
 

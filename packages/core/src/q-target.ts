@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 
 /**
  * The bootstrapped Q-learning target for q_continue (official `target_q_continue`, after PQN: no replay buffer, no

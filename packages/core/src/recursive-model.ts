@@ -1,4 +1,4 @@
-import type * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs-core";
 import type { Batch, Rng } from "@trm/data";
 
 /** The batch a model steps on is `@trm/data`'s (one definition); core re-exports the type for model authors. */

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 
 /** cos / sin tables of rotary position embeddings, [positions, headDim] each. */
 export interface RopeTables {

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import type * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs-core";
 import { writeFileAtomic } from "./atomic-write.js";
 import {
   SafetensorsError,

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 
 /*
  * The safetensors format, the weight exchange format of PyTorch, JAX and Hugging Face tooling:

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import type { RecursiveModel } from "./recursive-model.js";
 import { decodeSafetensors, encodeSafetensors, safetensorsToTensors, tensorsToSafetensors } from "./safetensors.js";
 

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { actLossTerms, beginStep, decideHalting, readStep, type ActLoss, type StepReadout } from "./act.js";
 import type { BlockContext } from "./block.js";
 import { inputEmbedding } from "./embedding.js";

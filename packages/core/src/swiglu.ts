@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { hasFusedKernel, runFusedKernel } from "./fused-kernels.js";
 
 /**

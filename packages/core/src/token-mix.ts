@@ -1,4 +1,4 @@
-import type * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs-core";
 import type { GateUpHalves } from "./swiglu.js";
 import { swigluResidualNorm } from "./swiglu-block.js";
 

@@ -1,5 +1,5 @@
 import { open, readFile } from "node:fs/promises";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { loadSafetensors } from "./safetensors-file.js";
 import { stripPrefix } from "./state-dict.js";
 import {

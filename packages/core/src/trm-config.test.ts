@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useBackend } from "./backend.js";
 import { ModelConfigError } from "./config-fields.js";
 import { createTrm } from "./trm.js";
 import { countTrmParameters, resolveTrmConfig, trmTensors } from "./trm-config.js";
@@ -6,6 +7,10 @@ import { countTrmParameters, resolveTrmConfig, trmTensors } from "./trm-config.j
 const sudoku = { vocab_size: 11, seq_len: 81, num_puzzle_identifiers: 1 };
 
 describe("TRM config", () => {
+  beforeAll(async () => {
+    await useBackend("cpu", { log: null });
+  });
+
   it("counts the paper's parameters (puzzle table and init buffers excluded)", () => {
     expect(countTrmParameters({ ...sudoku })).toBe(6_828_034);
     expect(countTrmParameters({ ...sudoku, mlp_t: true, pos_encodings: "none" })).toBe(5_028_866);

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { block, blockWeights, splitBlockWeights, type BlockContext } from "./block.js";
 import { SupervisedModel, type Recursion, type Update, type Weights } from "./supervision-step.js";
 import { resolveTrmConfig, trmBlockConfig, trmTensors, type TrmConfig, type TrmConfigInput } from "./trm-config.js";

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { createTrm, useBackend } from "@trm/core";
 import type { Batch, Carry, RecursiveModel, StepResult } from "@trm/core";
 import { IGNORE_LABEL, type EvalBatch } from "@trm/data";
@@ -42,14 +42,14 @@ function fakeModel(haltMaxSteps: number): RecursiveModel {
     const halted = steps.map((n) => (n >= haltMaxSteps ? 1 : 0));
     return {
       carry: {
-        zH: tf.tidy(() => carry.zH.add(1)),
-        zL: tf.tidy(() => carry.zL.add(1)),
+        zH: tf.tidy(() => tf.add(carry.zH, 1)),
+        zL: tf.tidy(() => tf.add(carry.zL, 1)),
         steps,
         halted: Uint8Array.from(halted),
         current: batch,
       },
       outputs: {
-        logits: tf.tidy(() => tf.oneHot(tf.tensor1d(pred, "int32"), V).reshape<tf.Tensor3D>([B, L, V]).toFloat()),
+        logits: tf.tidy(() => tf.cast(tf.reshape(tf.oneHot(tf.tensor1d(pred, "int32"), V), [B, L, V]), "float32") as tf.Tensor3D),
         qHalt: tf.tensor1d(q),
         qContinue: tf.zeros([B]),
       },

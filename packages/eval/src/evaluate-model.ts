@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { disposeCarry } from "@trm/core";
 import type { RecursiveModel, StepResult } from "@trm/core";
 import type { EvalBatch } from "@trm/data";
@@ -138,7 +138,7 @@ export async function evaluateModel(
           if (s === steps) for (const r of keepIdx) keptQ.push(q[r] ?? 0);
           const snaps = keptTokens.get(s);
           if (snaps !== undefined && keepIdx.length > 0) {
-            const argmax = tf.tidy(() => tf.argMax(result.outputs.logits, -1).toInt());
+            const argmax = tf.tidy(() => tf.cast(tf.argMax(result.outputs.logits, -1), "int32"));
             const all = (await argmax.data()) as Int32Array;
             argmax.dispose();
             const take = new Int32Array(keepIdx.length * L);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { disposeCarry, useBackend, type Batch, type TrainStepResult } from "@trm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveHrmConfig } from "./hrm-config.js";

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "@trm/core";
 import { buildSudokuDataset, evalBatches, generateSudoku, limitRows, TrainSampler, type BuiltDataset, type TrainSamplerState } from "@trm/data";
 import { summaryEvaluator, type EvalSummary } from "@trm/eval";

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { useBackend, type BlockContext, type Recursion, type Weights } from "@trm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Hrm } from "./hrm.js";

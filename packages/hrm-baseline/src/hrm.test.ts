@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { useBackend, type Carry, type RecursiveModel } from "@trm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHrm } from "./hrm.js";

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { modelVariables, useBackend } from "@trm/core";
 import { loadCheckpointWeights, readOfficialCheckpoint } from "@trm/core/node";
 import { beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { block, blockWeights, SupervisedModel, type BlockContext, type Recursion, type Update, type Weights } from "@trm/core";
 import { resolveHrmConfig, type HrmConfig, type HrmConfigInput } from "./hrm-config.js";
 import { hrmBlockConfig, hrmTensors } from "./hrm-params.js";

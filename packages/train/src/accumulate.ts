@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { disposeCarry, type Batch, type Carry, type RecursiveModel } from "@trm/core";
 import type { Rng } from "@trm/data";
 import { sliceBatch } from "./batch-utils.js";
@@ -41,7 +41,7 @@ function addGrad(sum: Map<string, tf.Tensor>, name: string, g: tf.Tensor): void 
     sum.set(name, g);
     return;
   }
-  sum.set(name, tf.tidy(() => prev.add(g)));
+  sum.set(name, tf.tidy(() => tf.add(prev, g)));
   prev.dispose();
   g.dispose();
 }

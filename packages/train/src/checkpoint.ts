@@ -1,7 +1,7 @@
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { makeDirectory } from "@trm/data/node";
 import { basename, join } from "node:path";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { loadStateDict, modelVariables, stripPrefixes, type Carry, type RecursiveModel } from "@trm/core";
 import type { Rng } from "@trm/data";
 import type { BatchLayout } from "./accumulate.js";

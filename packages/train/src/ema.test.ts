@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "@trm/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Ema } from "./ema.js";

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { checkShape } from "./optim/optimizer.js";
 
 /**
@@ -21,7 +21,7 @@ export class Ema {
     tf.tidy(() => {
       for (const [name, p] of this.params) {
         const s = this.shadow.get(name);
-        if (s) s.assign(s.mul(this.rate).add(p.mul(1 - this.rate)));
+        if (s) s.assign(tf.add(tf.mul(s, this.rate), tf.mul(p, 1 - this.rate)));
       }
     });
   }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "@trm/core";
 import { readSafetensorsFile } from "@trm/core/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { useBackend } from "@trm/core";
 import { loadSafetensors, saveSafetensors } from "@trm/core/node";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listCheckpoints } from "./checkpoint.js";
 import { parseTrainConfig, type TrainConfigInput } from "./config.js";

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs-core";
 import { disposeCarry, modelVariables, type Batch, type RecursiveModel, type SafetensorsTensor } from "@trm/core";
 import { createRng } from "@trm/data";
 import { accumulateStep, batchLayout, disposeAccumulated } from "./accumulate.js";

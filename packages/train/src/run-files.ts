@@ -1,7 +1,7 @@
 import { appendFile, readFile } from "node:fs/promises";
 import { makeDirectory } from "@trm/data/node";
 import { join } from "node:path";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import type { StepRates } from "./apply.js";
 import type { TrainConfig } from "./config.js";
 import type { TrainStepMetrics } from "./train-metrics.js";

@@ -1,6 +1,6 @@
 import { open, readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { disposeCarry, type RecursiveModel, type StepResult } from "@trm/core";
 import { loadSafetensors } from "@trm/core/node";
 import { getTask, parseMetadata, type Task } from "@trm/data";
@@ -141,7 +141,7 @@ export class Solver<B = Int32Array> {
         disposeCarry(carry);
         carry = result.carry;
         try {
-          const argmax = tf.tidy(() => tf.argMax(result.outputs.logits, -1).toInt());
+          const argmax = tf.tidy(() => tf.cast(tf.argMax(result.outputs.logits, -1), "int32"));
           const tokens = (await argmax.data()) as Int32Array;
           argmax.dispose();
           const q = await result.outputs.qHalt.data();

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import type { RecursiveModel } from "@trm/core";
 import { evalBatches, limitRows, TrainSampler, type EvalBatch, type PuzzleDataset, type TrainSamplerState } from "@trm/data";
 import { latestCheckpoint, readEvalWeights } from "./checkpoint.js";

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { timeRuns } from "./stats.js";
 import { createSwigluStep, swigluStepFlops, type SwigluStepShape } from "./swiglu-step.js";
 

@@ -2,7 +2,7 @@
 import { execSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "@trm/core";
 import { registerNativeKernels, unregisterNativeKernels } from "@trm/native-kernels";
 import { parseArgs, USAGE, type BenchArgs } from "./args.js";

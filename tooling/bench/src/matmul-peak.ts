@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { timeRuns, type Timing } from "./stats.js";
 
 export interface MatMulPeak {
@@ -25,7 +25,7 @@ export function measureMatMulPeak(options: { warmup: number; runs: number; shape
       () => {
         const s = tf.tidy(() => {
           let acc = tf.scalar(0);
-          for (let i = 0; i < reps; i++) acc = tf.add(acc, tf.slice(tf.matMul(a, b), [0, 0], [1, 1]).reshape([]));
+          for (let i = 0; i < reps; i++) acc = tf.add(acc, tf.reshape(tf.slice(tf.matMul(a, b), [0, 0], [1, 1]), []));
           return acc;
         });
         s.dataSync();

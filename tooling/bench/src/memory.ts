@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 
 export interface MemorySnapshot {
   /** Peak resident set size of this process so far (getrusage maxrss), bytes. */

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { createTrm, disposeCarry, resolveTrmConfig, type Batch, type Carry, type RecursiveModel, type StepResult } from "@trm/core";
 import { createRng } from "@trm/data";
 import { createHrm, resolveHrmConfig } from "@trm/hrm-baseline";

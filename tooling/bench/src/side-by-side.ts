@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { registerNativeKernels, unregisterNativeKernels } from "@trm/native-kernels";
 import { findConfig, flopShapeOf } from "./configs.js";
 import { memorySnapshot } from "./memory.js";

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { rmsNorm, swiglu } from "@trm/core";
 import { AdamATan2 } from "@trm/train";
 

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 
 /**
  * Central finite differences of a scalar function of several tensors, in float64 on the JS side: perturbs each entry

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { disposeCarry, type Batch, type Carry, type StepResult, type TrainStepResult } from "@trm/core";
 import { createHrm, type Hrm } from "../hrm.js";
 import { createRng, IGNORE_LABEL } from "@trm/data";

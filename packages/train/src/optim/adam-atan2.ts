@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { AdamMoments, type AdamHyperParams } from "./adam-moments.js";
 
 /**
@@ -16,6 +16,6 @@ export class AdamATan2 extends AdamMoments {
   protected readonly fusedKind = { kind: "atan2", eps: 0 } as const;
 
   protected direction(m: tf.Tensor, v: tf.Tensor, bc2Sqrt: number): tf.Tensor {
-    return tf.atan2(m, v.sqrt().div(bc2Sqrt));
+    return tf.atan2(m, tf.div(tf.sqrt(v), bc2Sqrt));
   }
 }

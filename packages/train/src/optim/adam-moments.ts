@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { hasFusedKernel, runFusedKernel } from "@trm/core";
 import { checkShape, type ParamOptimizer } from "./optimizer.js";
 
@@ -83,12 +83,12 @@ export abstract class AdamMoments implements ParamOptimizer {
           return;
         }
         // m <- m + (1 - beta1)(g - m), v <- v + (1 - beta2)(g^2 - v): the lerp form of the official kernel.
-        const mNew = m.add(g.sub(m).mul(1 - this.beta1));
-        const vNew = v.add(g.square().sub(v).mul(1 - this.beta2));
-        const decayed = this.weightDecay === 0 ? p : p.mul(1 - lr * this.weightDecay);
+        const mNew = tf.add(m, tf.mul(tf.sub(g, m), 1 - this.beta1));
+        const vNew = tf.add(v, tf.mul(tf.sub(tf.square(g), v), 1 - this.beta2));
+        const decayed = this.weightDecay === 0 ? p : tf.mul(p, 1 - lr * this.weightDecay);
         m.assign(mNew);
         v.assign(vNew);
-        p.assign(decayed.sub(this.direction(mNew, vNew, bc2Sqrt).mul(lr / bc1)));
+        p.assign(tf.sub(decayed, tf.mul(this.direction(mNew, vNew, bc2Sqrt), lr / bc1)));
       });
     }
   }

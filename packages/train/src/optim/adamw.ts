@@ -1,4 +1,4 @@
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { AdamMoments, type AdamHyperParams } from "./adam-moments.js";
 
 export interface AdamWOptions extends AdamHyperParams {
@@ -24,6 +24,6 @@ export class AdamW extends AdamMoments {
   }
 
   protected direction(m: tf.Tensor, v: tf.Tensor, bc2Sqrt: number): tf.Tensor {
-    return m.div(v.sqrt().div(bc2Sqrt).add(this.eps));
+    return tf.div(m, tf.add(tf.div(tf.sqrt(v), bc2Sqrt), this.eps));
   }
 }

@@ -1,4 +1,4 @@
-import type * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs-core";
 
 /**
  * An optimiser over named parameters. Its state is keyed by parameter name (never by position), so a checkpoint

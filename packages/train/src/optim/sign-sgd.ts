@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 
 export interface SparseSignSgdOptions {
   /** Decoupled weight decay on the touched rows: row <- row * (1 - lr * wd). */
@@ -43,8 +43,8 @@ export class SparseSignSgd {
       const summed = tf.matMul(tf.tensor2d(seg, [unique.length, ids.length]), grad);
       const index = tf.tensor1d(unique, "int32");
       const rows = tf.gather(this.table, index);
-      const updated = rows.mul(1 - lr * this.weightDecay).sub(summed.sign().mul(lr));
-      this.table.assign(tf.tensorScatterUpdate(this.table, index.reshape([unique.length, 1]), updated));
+      const updated = tf.sub(tf.mul(rows, 1 - lr * this.weightDecay), tf.mul(tf.sign(summed), lr));
+      this.table.assign(tf.tensorScatterUpdate(this.table, tf.reshape(index, [unique.length, 1]), updated));
     });
   }
 }

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { IGNORE_LABEL } from "@trm/data";
 import { disposeCarry, type Batch, type Carry, type RecursiveModel, type StepResult, type TrainStepOptions, type TrainStepResult } from "@trm/core";
 
@@ -84,7 +84,7 @@ export class FakeModel implements RecursiveModel {
     const [zH, zL] = tf.tidy(() => {
       const k = tf.tensor3d(keep, [B, 1, 1]);
       // The state moves a little each step so a checkpointed carry matters for exact resumption.
-      return [carry.zH.mul(k).add(0.25), carry.zL.mul(k).sub(0.5)] as [tf.Tensor3D, tf.Tensor3D];
+      return [tf.add(tf.mul(carry.zH, k), 0.25), tf.sub(tf.mul(carry.zL, k), 0.5)] as [tf.Tensor3D, tf.Tensor3D];
     });
     return { current: { size: B, seqLen: L, inputs, labels, puzzleIdentifiers: ids }, steps, zH, zL };
   }
@@ -93,9 +93,9 @@ export class FakeModel implements RecursiveModel {
     const { size: B, seqLen: L } = current;
     const V = this.cfg.vocab;
     const W = this.params.get("inner.embed.weight") as tf.Variable;
-    const oneHot = tf.oneHot(tf.tensor1d(current.inputs, "int32"), V).toFloat();
-    const tokenLogits = tf.matMul(oneHot, W).reshape([B, L, V]);
-    const logits = tf.add<tf.Tensor3D>(tokenLogits, rows.reshape([B, 1, V]));
+    const oneHot = tf.cast(tf.oneHot(tf.tensor1d(current.inputs, "int32"), V), "float32");
+    const tokenLogits = tf.reshape(tf.matMul(oneHot, W), [B, L, V]);
+    const logits = tf.add<tf.Tensor3D>(tokenLogits, tf.reshape(rows, [B, 1, V]));
     const pooled = tf.mean<tf.Tensor2D>(logits, 1);
     const q = tf.add<tf.Tensor2D>(tf.matMul(pooled, this.params.get("inner.q_head.weight") as tf.Variable), this.params.get("inner.q_head.bias") as tf.Variable);
     return { logits, q };
@@ -104,7 +104,7 @@ export class FakeModel implements RecursiveModel {
   private scores(current: Batch, logits: tf.Tensor3D) {
     const B = current.size;
     const L = current.seqLen;
-    const am = tf.tidy(() => logits.argMax(-1));
+    const am = tf.tidy(() => tf.argMax(logits, -1));
     const pred = am.dataSync() as Int32Array;
     am.dispose();
     const exactCorrect = new Uint8Array(B);
@@ -128,14 +128,14 @@ export class FakeModel implements RecursiveModel {
     const V = this.cfg.vocab;
     const mask = Float32Array.from(current.labels, (y) => (y === IGNORE_LABEL ? 0 : 1));
     const safe = Int32Array.from(current.labels, (y) => (y === IGNORE_LABEL ? 0 : y));
-    const logp = tf.logSoftmax(logits.reshape([B * L, V]));
-    const nll = tf.neg(logp.mul(tf.oneHot(tf.tensor1d(safe, "int32"), V).toFloat()).sum(-1));
+    const logp = tf.logSoftmax(tf.reshape(logits, [B * L, V]));
+    const nll = tf.neg(tf.sum(tf.mul(logp, tf.cast(tf.oneHot(tf.tensor1d(safe, "int32"), V), "float32")), -1));
     const m = tf.tensor2d(mask, [B, L]);
-    const perRow = nll.reshape([B, L]).mul(m).sum(1).div(m.sum(1).maximum(1));
-    const qh = q.slice([0, 0], [B, 1]).reshape([B]);
+    const perRow = tf.div(tf.sum(tf.mul(tf.reshape(nll, [B, L]), m), 1), tf.maximum(tf.sum(m, 1), 1));
+    const qh = tf.reshape(tf.slice(q, [0, 0], [B, 1]), [B]);
     const target = tf.tensor1d(Float32Array.from(exact));
     // BCE with logits: max(x, 0) - x t + log(1 + exp(-|x|)).
-    const bce = qh.relu().sub(qh.mul(target)).add(qh.abs().neg().exp().log1p());
+    const bce = tf.add(tf.sub(tf.relu(qh), tf.mul(qh, target)), tf.log1p(tf.exp(tf.neg(tf.abs(qh)))));
     return { lm: tf.sum<tf.Scalar>(perRow), qHalt: tf.sum<tf.Scalar>(bce) };
   }
 
@@ -163,7 +163,7 @@ export class FakeModel implements RecursiveModel {
         const t = this.lossTerms(current, f.logits, f.q, scored.exactCorrect);
         lmValue = t.lm.dataSync()[0] ?? NaN;
         qValue = t.qHalt.dataSync()[0] ?? NaN;
-        return tf.div<tf.Scalar>(t.lm.add(t.qHalt.mul(0.5)), options.lossDivisor);
+        return tf.div<tf.Scalar>(tf.add(t.lm, tf.mul(t.qHalt, 0.5)), options.lossDivisor);
       }, varList);
       return { grads, outputs: kept as unknown as { logits: tf.Tensor3D; q: tf.Tensor2D } };
     });
@@ -173,8 +173,8 @@ export class FakeModel implements RecursiveModel {
     const paramGrads = new Map<string, tf.Tensor>();
     for (const [name, v] of this.params) paramGrads.set(name, grads[v.name] as tf.Tensor);
 
-    const qHalt = tf.tidy(() => tf.reshape<tf.Rank.R1>(outputs.q.slice([0, 0], [B, 1]), [B]));
-    const qContinue = tf.tidy(() => tf.reshape<tf.Rank.R1>(outputs.q.slice([0, 1], [B, 1]), [B]));
+    const qHalt = tf.tidy(() => tf.reshape<tf.Rank.R1>(tf.slice(outputs.q, [0, 0], [B, 1]), [B]));
+    const qContinue = tf.tidy(() => tf.reshape<tf.Rank.R1>(tf.slice(outputs.q, [0, 1], [B, 1]), [B]));
     outputs.q.dispose();
     const qh = qHalt.dataSync();
     const halted = new Uint8Array(B);
@@ -213,8 +213,8 @@ export class FakeModel implements RecursiveModel {
     lm.dispose();
     qh.dispose();
     const scored = this.scores(current, logits);
-    const qHalt = tf.tidy(() => tf.reshape<tf.Rank.R1>(q.slice([0, 0], [B, 1]), [B]));
-    const qContinue = tf.tidy(() => tf.reshape<tf.Rank.R1>(q.slice([0, 1], [B, 1]), [B]));
+    const qHalt = tf.tidy(() => tf.reshape<tf.Rank.R1>(tf.slice(q, [0, 0], [B, 1]), [B]));
+    const qContinue = tf.tidy(() => tf.reshape<tf.Rank.R1>(tf.slice(q, [0, 1], [B, 1]), [B]));
     q.dispose();
     const halted = new Uint8Array(B);
     for (let b = 0; b < B; b++) {
