@@ -49,7 +49,7 @@ function fakeModel(haltMaxSteps: number): RecursiveModel {
         current: batch,
       },
       outputs: {
-        logits: tf.tidy(() => tf.cast(tf.reshape(tf.oneHot(tf.tensor1d(pred, "int32"), V), [B, L, V]), "float32") as tf.Tensor3D),
+        logits: tf.tidy(() => tf.cast(tf.reshape<tf.Rank.R3>(tf.oneHot(tf.tensor1d(pred, "int32"), V), [B, L, V]), "float32")),
         qHalt: tf.tensor1d(q),
         qContinue: tf.zeros([B]),
       },
