@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
+import { useBackend } from "@trm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { firstNonFinite, listCheckpoints } from "./checkpoint.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ckpt-checks-"));
 beforeAll(async () => {
-  await tf.setBackend("cpu");
+  await useBackend("cpu", { log: null });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
