@@ -43,7 +43,7 @@ export default defineConfig({
       project("@trm/train-cli", "apps/train"),
       project("@trm/compare-cli", "apps/compare"),
       project("trm-loop-parity", "apps/loop-parity"),
-      project("@trm/bench", "tooling/bench"),
+      project("@trm/bench", "apps/bench"),
       project("trm-playground", "apps/playground"),
       project("@trm/packaging", "tooling/packaging"),
     ],

@@ -20,7 +20,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   "packages/train": ["core", "data"],
   "packages/eval": ["core", "data"],
 };
-const CONSUMERS = ["apps", "tooling/bench"];
+const CONSUMERS = ["apps"];
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
