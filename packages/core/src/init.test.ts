@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TRUNCATED_NORMAL_STD_CORRECTION, truncatedLecunNormal, truncatedNormal } from "./init.js";
 import { createRng } from "@trm/data";
+import { moments } from "./test-utils/moments.js";
 
 describe("truncatedNormal", () => {
   it("has the correction constant of a normal truncated at +-2 sigma", () => {
@@ -11,16 +12,7 @@ describe("truncatedNormal", () => {
   it("has the requested std and stays within +-2 underlying sigma", () => {
     const std = 0.5;
     const x = truncatedNormal([200, 100], std, createRng(7));
-    let s = 0;
-    let s2 = 0;
-    let max = 0;
-    for (const v of x) {
-      s += v;
-      s2 += v * v;
-      max = Math.max(max, Math.abs(v));
-    }
-    const mean = s / x.length;
-    const sd = Math.sqrt(s2 / x.length - mean * mean);
+    const { mean, sd, max } = moments(x);
     expect(Math.abs(mean)).toBeLessThan(0.01);
     expect(sd).toBeGreaterThan(std * 0.98);
     expect(sd).toBeLessThan(std * 1.02);

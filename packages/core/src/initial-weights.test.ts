@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRng } from "@trm/data";
+import { moments } from "./test-utils/moments.js";
 import { useBackend } from "./backend.js";
 import { initialValues } from "./param-spec.js";
 import { initialWeightsSeed } from "./supervision-step.js";
@@ -117,16 +118,7 @@ describe("initial weights against the official init", () => {
       for (const name of names) {
         const x = values(m, name);
         const std = officialStd(m, name);
-        let s = 0;
-        let s2 = 0;
-        let max = 0;
-        for (const v of x) {
-          s += v;
-          s2 += v * v;
-          max = Math.max(max, Math.abs(v));
-        }
-        const mean = s / x.length;
-        const sd = Math.sqrt(s2 / x.length - mean * mean);
+        const { mean, sd, max } = moments(x);
         // Sampling error of a std estimate is about std / sqrt(2n); 5 of them (H_init has only 64 entries).
         const tol = 5 / Math.sqrt(2 * x.length);
         expect(Math.abs(sd / std - 1), `${name}: std ${sd} against ${std}`).toBeLessThan(tol);

@@ -633,19 +633,7 @@ static napi_value transpose3(napi_env env, napi_callback_info info) {
   const float *x = at(&c, (int64_t)v[3], A * R * C);
   float *y = at(&c, (int64_t)v[4], A * R * C);
   if (c.failed) return NULL;
-  const int64_t T = 32, tilesR = (R + T - 1) / T;
-#pragma omp parallel for if (A * R * C >= PAR_MIN) schedule(static)
-  for (int64_t at_ = 0; at_ < A * tilesR; at_++) {
-    const int64_t a = at_ / tilesR, r0 = (at_ % tilesR) * T;
-    const float *xa = x + a * R * C;
-    float *ya = y + a * R * C;
-    const int64_t r1 = r0 + T < R ? r0 + T : R;
-    for (int64_t c0 = 0; c0 < C; c0 += T) {
-      const int64_t c1 = c0 + T < C ? c0 + T : C;
-      for (int64_t r = r0; r < r1; r++)
-        for (int64_t cc = c0; cc < c1; cc++) ya[cc * R + r] = xa[r * C + cc];
-    }
-  }
+  transpose_last2(A, R, C, x, y);
   return NULL;
 }
 
