@@ -258,6 +258,31 @@ static napi_value linear_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static void rms_rows(int64_t rows, int64_t cols, float eps, const float *x, float *y, float *r) {
+#pragma omp parallel for if (rows * cols >= PAR_MIN) schedule(static)
+  for (int64_t i = 0; i < rows; i++) {
+    const float *xi = x + i * cols;
+    float *yi = y + i * cols;
+    float s = 0.0f;
+    for (int64_t j = 0; j < cols; j++) s += xi[j] * xi[j];
+    const float ri = 1.0f / sqrtf(s / (float)cols + eps);
+    r[i] = ri;
+    for (int64_t j = 0; j < cols; j++) yi[j] = xi[j] * ri;
+  }
+}
+
+static void rms_rows_grad(int64_t rows, int64_t cols, const float *y, const float *r, const float *dy, float *dx) {
+#pragma omp parallel for if (rows * cols >= PAR_MIN) schedule(static)
+  for (int64_t i = 0; i < rows; i++) {
+    const float *yi = y + i * cols, *dyi = dy + i * cols;
+    float *dxi = dx + i * cols;
+    float s = 0.0f;
+    for (int64_t j = 0; j < cols; j++) s += dyi[j] * yi[j];
+    const float mean = s / (float)cols, ri = r[i];
+    for (int64_t j = 0; j < cols; j++) dxi[j] = ri * (dyi[j] - yi[j] * mean);
+  }
+}
+
 /* ---------------------------------------------------------------------------------------------------------------- */
 /* rmsNorm(buf, rows, cols, eps, x, y, r): r = 1/sqrt(mean(x^2) + eps) per row, y = x r.                              */
 static napi_value rms_norm(napi_env env, napi_callback_info info) {
@@ -269,16 +294,7 @@ static napi_value rms_norm(napi_env env, napi_callback_info info) {
   const float *x = at(&c, (int64_t)v[3], rows * cols);
   float *y = at(&c, (int64_t)v[4], rows * cols), *r = at(&c, (int64_t)v[5], rows);
   if (c.failed) return NULL;
-#pragma omp parallel for if (rows * cols >= PAR_MIN) schedule(static)
-  for (int64_t i = 0; i < rows; i++) {
-    const float *xi = x + i * cols;
-    float *yi = y + i * cols;
-    float s = 0.0f;
-    for (int64_t j = 0; j < cols; j++) s += xi[j] * xi[j];
-    const float ri = 1.0f / sqrtf(s / (float)cols + eps);
-    r[i] = ri;
-    for (int64_t j = 0; j < cols; j++) yi[j] = xi[j] * ri;
-  }
+  rms_rows(rows, cols, eps, x, y, r);
   return NULL;
 }
 
@@ -292,15 +308,7 @@ static napi_value rms_norm_grad(napi_env env, napi_callback_info info) {
   const float *dy = at(&c, (int64_t)v[4], rows * cols);
   float *dx = at(&c, (int64_t)v[5], rows * cols);
   if (c.failed) return NULL;
-#pragma omp parallel for if (rows * cols >= PAR_MIN) schedule(static)
-  for (int64_t i = 0; i < rows; i++) {
-    const float *yi = y + i * cols, *dyi = dy + i * cols;
-    float *dxi = dx + i * cols;
-    float s = 0.0f;
-    for (int64_t j = 0; j < cols; j++) s += dyi[j] * yi[j];
-    const float mean = s / (float)cols, ri = r[i];
-    for (int64_t j = 0; j < cols; j++) dxi[j] = ri * (dyi[j] - yi[j] * mean);
-  }
+  rms_rows_grad(rows, cols, y, r, dy, dx);
   return NULL;
 }
 
@@ -382,31 +390,6 @@ static void transpose_last2(int64_t A, int64_t R, int64_t C, const float *x, flo
       for (int64_t r = r0; r < r1; r++)
         for (int64_t cc = c0; cc < c1; cc++) ya[cc * R + r] = xa[r * C + cc];
     }
-  }
-}
-
-static void rms_rows(int64_t rows, int64_t cols, float eps, const float *x, float *y, float *r) {
-#pragma omp parallel for if (rows * cols >= PAR_MIN) schedule(static)
-  for (int64_t i = 0; i < rows; i++) {
-    const float *xi = x + i * cols;
-    float *yi = y + i * cols;
-    float s = 0.0f;
-    for (int64_t j = 0; j < cols; j++) s += xi[j] * xi[j];
-    const float ri = 1.0f / sqrtf(s / (float)cols + eps);
-    r[i] = ri;
-    for (int64_t j = 0; j < cols; j++) yi[j] = xi[j] * ri;
-  }
-}
-
-static void rms_rows_grad(int64_t rows, int64_t cols, const float *y, const float *r, const float *dy, float *dx) {
-#pragma omp parallel for if (rows * cols >= PAR_MIN) schedule(static)
-  for (int64_t i = 0; i < rows; i++) {
-    const float *yi = y + i * cols, *dyi = dy + i * cols;
-    float *dxi = dx + i * cols;
-    float s = 0.0f;
-    for (int64_t j = 0; j < cols; j++) s += dyi[j] * yi[j];
-    const float mean = s / (float)cols, ri = r[i];
-    for (int64_t j = 0; j < cols; j++) dxi[j] = ri * (dyi[j] - yi[j] * mean);
   }
 }
 
