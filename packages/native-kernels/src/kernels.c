@@ -496,17 +496,35 @@ static void rope_row(const float *x, float *out, const float *cs, const float *s
   }
 }
 
+/* The arguments attention and attentionGrad share: B, S, nh, hd, hasRope, qkv [B*S, 3D], cos, sin [S, hd].         */
+typedef struct {
+  int64_t B, S, nh, hd, D;
+  const float *qkv, *cs, *sn;
+} AttnShape;
+
+static AttnShape attn_shape(Ctx *c, const double *v) {
+  AttnShape a;
+  a.B = (int64_t)v[0];
+  a.S = (int64_t)v[1];
+  a.nh = (int64_t)v[2];
+  a.hd = (int64_t)v[3];
+  a.D = a.nh * a.hd;
+  a.qkv = at(c, (int64_t)v[5], a.B * a.S * 3 * a.D);
+  a.cs = v[4] != 0 ? at(c, (int64_t)v[6], a.S * a.hd) : NULL;
+  a.sn = v[4] != 0 ? at(c, (int64_t)v[7], a.S * a.hd) : NULL;
+  return a;
+}
+
 /* attention(buf, B, S, nh, hd, hasRope, qkv, cos, sin, out, q, k, p)                                                 */
 /*   q = rope(q) / sqrt(hd), k = rope(k) as [B, nh, S, hd]; p = softmax(q k^T) [B, nh, S, S]; out [B*S, D] = p v.    */
 static napi_value attention(napi_env env, napi_callback_info info) {
   Ctx c;
   double v[12];
   if (!args(env, info, "attention", 12, &c, v)) return NULL;
-  const int64_t B = (int64_t)v[0], S = (int64_t)v[1], nh = (int64_t)v[2], hd = (int64_t)v[3];
-  const int hasRope = v[4] != 0;
-  const int64_t D = nh * hd, D3 = 3 * D;
-  const float *qkv = at(&c, (int64_t)v[5], B * S * D3);
-  const float *cs = hasRope ? at(&c, (int64_t)v[6], S * hd) : NULL, *sn = hasRope ? at(&c, (int64_t)v[7], S * hd) : NULL;
+  const AttnShape a = attn_shape(&c, v);
+  const int64_t B = a.B, S = a.S, nh = a.nh, hd = a.hd, D = a.D, D3 = 3 * D;
+  const int hasRope = a.cs != NULL;
+  const float *qkv = a.qkv, *cs = a.cs, *sn = a.sn;
   float *out = at(&c, (int64_t)v[8], B * S * D), *q = at(&c, (int64_t)v[9], B * S * D), *k = at(&c, (int64_t)v[10], B * S * D);
   float *p = at(&c, (int64_t)v[11], B * nh * S * S);
   if (c.failed) return NULL;
@@ -549,11 +567,10 @@ static napi_value attention_grad(napi_env env, napi_callback_info info) {
   Ctx c;
   double v[13];
   if (!args(env, info, "attentionGrad", 13, &c, v)) return NULL;
-  const int64_t B = (int64_t)v[0], S = (int64_t)v[1], nh = (int64_t)v[2], hd = (int64_t)v[3];
-  const int hasRope = v[4] != 0;
-  const int64_t D = nh * hd, D3 = 3 * D;
-  const float *qkv = at(&c, (int64_t)v[5], B * S * D3);
-  const float *cs = hasRope ? at(&c, (int64_t)v[6], S * hd) : NULL, *sn = hasRope ? at(&c, (int64_t)v[7], S * hd) : NULL;
+  const AttnShape a = attn_shape(&c, v);
+  const int64_t B = a.B, S = a.S, nh = a.nh, hd = a.hd, D = a.D, D3 = 3 * D;
+  const int hasRope = a.cs != NULL;
+  const float *qkv = a.qkv, *cs = a.cs, *sn = a.sn;
   const float *q = at(&c, (int64_t)v[8], B * S * D), *k = at(&c, (int64_t)v[9], B * S * D);
   const float *p = at(&c, (int64_t)v[10], B * nh * S * S), *dOut = at(&c, (int64_t)v[11], B * S * D);
   float *dqkv = at(&c, (int64_t)v[12], B * S * D3);
