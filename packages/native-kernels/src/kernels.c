@@ -486,16 +486,6 @@ static napi_value swiglu_block_grad(napi_env env, napi_callback_info info) {
 
 /* ---------------------------------------------------------------------------------------------------------------- */
 /* Attention heads. qkv [B*S, 3D] holds per row the q heads, then the k heads, then the v heads (hd = D / nh each).  */
-/* RoPE (rotate-half) with tables cos, sin [S, hd]; sign -1 applies the adjoint (sin negated).                        */
-static void rope_row(const float *x, float *out, const float *cs, const float *sn, int64_t hd, float scale, float sign) {
-  const int64_t half = hd / 2;
-  for (int64_t j = 0; j < half; j++) {
-    const float a = x[j], b = x[j + half];
-    out[j] = scale * (a * cs[j] - sign * b * sn[j]);
-    out[j + half] = scale * (b * cs[j + half] + sign * a * sn[j + half]);
-  }
-}
-
 /* The arguments attention and attentionGrad share: B, S, nh, hd, hasRope, qkv [B*S, 3D], cos, sin [S, hd].         */
 typedef struct {
   int64_t B, S, nh, hd, D;
@@ -515,6 +505,16 @@ static AttnShape attn_shape(Ctx *c, const double *v) {
   return a;
 }
 
+/* RoPE (rotate-half) with tables cos, sin [S, hd]; sign -1 applies the adjoint (sin negated).                        */
+static void rope_row(const float *x, float *out, const float *cs, const float *sn, int64_t hd, float scale, float sign) {
+  const int64_t half = hd / 2;
+  for (int64_t j = 0; j < half; j++) {
+    const float a = x[j], b = x[j + half];
+    out[j] = scale * (a * cs[j] - sign * b * sn[j]);
+    out[j + half] = scale * (b * cs[j + half] + sign * a * sn[j + half]);
+  }
+}
+
 /* attention(buf, B, S, nh, hd, hasRope, qkv, cos, sin, out, q, k, p)                                                 */
 /*   q = rope(q) / sqrt(hd), k = rope(k) as [B, nh, S, hd]; p = softmax(q k^T) [B, nh, S, S]; out [B*S, D] = p v.    */
 static napi_value attention(napi_env env, napi_callback_info info) {
@@ -523,8 +523,7 @@ static napi_value attention(napi_env env, napi_callback_info info) {
   if (!args(env, info, "attention", 12, &c, v)) return NULL;
   const AttnShape a = attn_shape(&c, v);
   const int64_t B = a.B, S = a.S, nh = a.nh, hd = a.hd, D = a.D, D3 = 3 * D;
-  const int hasRope = a.cs != NULL;
-  const float *qkv = a.qkv, *cs = a.cs, *sn = a.sn;
+  const float *qkv = a.qkv, *cs = a.cs, *sn = a.sn; /* cs, sn NULL without RoPE */
   float *out = at(&c, (int64_t)v[8], B * S * D), *q = at(&c, (int64_t)v[9], B * S * D), *k = at(&c, (int64_t)v[10], B * S * D);
   float *p = at(&c, (int64_t)v[11], B * nh * S * S);
   if (c.failed) return NULL;
@@ -536,7 +535,7 @@ static napi_value attention(napi_env env, napi_callback_info info) {
     float *qh = q + bh * S * hd, *kh = k + bh * S * hd, *ph = p + bh * S * S;
     for (int64_t i = 0; i < S; i++) {
       const float *row = qkv + (b * S + i) * D3;
-      if (hasRope) {
+      if (cs) {
         rope_row(row + h * hd, qh + i * hd, cs + i * hd, sn + i * hd, hd, scale, 1.0f);
         rope_row(row + D + h * hd, kh + i * hd, cs + i * hd, sn + i * hd, hd, 1.0f, 1.0f);
       } else {
@@ -569,8 +568,7 @@ static napi_value attention_grad(napi_env env, napi_callback_info info) {
   if (!args(env, info, "attentionGrad", 13, &c, v)) return NULL;
   const AttnShape a = attn_shape(&c, v);
   const int64_t B = a.B, S = a.S, nh = a.nh, hd = a.hd, D = a.D, D3 = 3 * D;
-  const int hasRope = a.cs != NULL;
-  const float *qkv = a.qkv, *cs = a.cs, *sn = a.sn;
+  const float *qkv = a.qkv, *cs = a.cs, *sn = a.sn; /* cs, sn NULL without RoPE */
   const float *q = at(&c, (int64_t)v[8], B * S * D), *k = at(&c, (int64_t)v[9], B * S * D);
   const float *p = at(&c, (int64_t)v[10], B * nh * S * S), *dOut = at(&c, (int64_t)v[11], B * S * D);
   float *dqkv = at(&c, (int64_t)v[12], B * S * D3);
@@ -609,7 +607,7 @@ static napi_value attention_grad(napi_env env, napi_callback_info info) {
     gemm(1, 0, S, hd, S, 1.0f, ds, S, qh, hd, 0.0f, dk, hd);
     for (int64_t i = 0; i < S; i++) {
       float *rq = dqkvb + i * D3 + h * hd, *rk = dqkvb + i * D3 + D + h * hd;
-      if (hasRope) {
+      if (cs) {
         rope_row(dq + i * hd, rq, cs + i * hd, sn + i * hd, hd, scale, -1.0f);
         rope_row(dk + i * hd, rk, cs + i * hd, sn + i * hd, hd, 1.0f, -1.0f);
       } else {
