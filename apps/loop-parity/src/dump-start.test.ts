@@ -1,36 +1,22 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { useBackend } from "@trm/core";
-import { buildSudokuDataset, generateSudoku } from "@trm/data";
-import { writeBuiltDataset } from "@trm/data/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "./main.js";
-import { DEFAULT_OPTIONS, type ParityOptions } from "./options.js";
+import { type ParityOptions } from "./options.js";
+import { tinyOptions, tinySudokuFolder } from "./test-utils/tiny.js";
 import { dumpStart, runProjectLoop } from "./trace.js";
 
 let dir = "";
 beforeAll(async () => {
   await useBackend("wasm", { log: null });
-  dir = mkdtempSync(join(tmpdir(), "dump-start-"));
-  const train = generateSudoku({ size: 4, count: 24, seed: 3, minClues: 6 });
-  const test = generateSudoku({ size: 4, count: 4, seed: 4, minClues: 6 });
-  writeBuiltDataset(join(dir, "data"), buildSudokuDataset({ train, test, augmentations: 1, seed: 3 }));
+  dir = tinySudokuFolder("dump-start-");
 });
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const tiny = (over: Partial<ParityOptions>): ParityOptions => ({
-  ...DEFAULT_OPTIONS,
-  data: join(dir, "data"),
-  hidden: 16,
-  lLayers: 1,
-  haltMaxSteps: 3,
-  batch: 8,
-  steps: 5,
-  ...over,
-});
+const tiny = (over: Partial<ParityOptions>): ParityOptions => tinyOptions(dir, { steps: 5, ...over });
 
 describe("loop-parity --dump-only", () => {
   it("writes the initial weights and the batches a fit run of the same seed starts from, without training", async () => {

@@ -1,14 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { useBackend } from "@trm/core";
-import { buildSudokuDataset, generateSudoku } from "@trm/data";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareTraces } from "./compare.js";
-import { DEFAULT_OPTIONS, refArgs, trainConfig, type ParityOptions } from "./options.js";
+import { refArgs, trainConfig, type ParityOptions } from "./options.js";
 import { DEFAULT_REF_DIR, referenceUnavailable, runReferenceLoop } from "./reference.js";
 import { batchesJson, runProjectLoop, type Trace } from "./trace.js";
-import { writeBuiltDataset } from "@trm/data/node";
+import { tinyOptions, tinySudokuFolder } from "./test-utils/tiny.js";
 
 const PYTHON = process.env.TRM_PYTHON ?? "/usr/bin/python3";
 const unavailable = referenceUnavailable(PYTHON, DEFAULT_REF_DIR);
@@ -17,29 +15,14 @@ if (unavailable) console.warn(`[loop-parity tests] skipped the comparison with P
 let dir = "";
 beforeAll(async () => {
   await useBackend("wasm", { log: null });
-  dir = mkdtempSync(join(tmpdir(), "loop-parity-"));
-  const train = generateSudoku({ size: 4, count: 24, seed: 3, minClues: 6 });
-  const test = generateSudoku({ size: 4, count: 4, seed: 4, minClues: 6 });
-  writeBuiltDataset(join(dir, "data"), buildSudokuDataset({ train, test, augmentations: 1, seed: 3 }));
+  dir = tinySudokuFolder("loop-parity-");
 });
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A few steps of a tiny model with 3 supervision steps, so halted rows are reset and refilled twice. */
-const tiny = (over: Partial<ParityOptions>): ParityOptions => ({
-  ...DEFAULT_OPTIONS,
-  data: join(dir, "data"),
-  hidden: 16,
-  heads: 2,
-  lLayers: 1,
-  haltMaxSteps: 3,
-  batch: 8,
-  steps: 8,
-  lr: 1e-2,
-  warmup: 2,
-  ...over,
-});
+const tiny = (over: Partial<ParityOptions>): ParityOptions => tinyOptions(dir, { heads: 2, steps: 8, lr: 1e-2, warmup: 2, ...over });
 
 async function bothLoops(o: ParityOptions, name: string): Promise<{ ts: Trace; ref: Trace }> {
   const out = join(dir, name);
