@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { applyOverrides, ConfigError, editDistance, parseTrainConfig, readConfigFile } from "./config.js";
+import { applyOverrides, ConfigError, editDistance, parseTrainConfig, readConfigFile, yamlNestingDepth } from "./config.js";
 import { PRESETS } from "./presets.js";
 import { defaultsOf, resolveTrmConfig, TRM_FIELDS } from "@trm/core";
 
@@ -103,6 +103,35 @@ describe("config", () => {
       await expect(readConfigFile(join(dir, "deep.json"))).rejects.toThrow(/nested too deeply/);
       await writeFile(join(dir, "deep.yaml"), `arch:\n  name: trm\n  L_cycles: ${"[".repeat(9)}1${"]".repeat(9)}\n`);
       await expect(readConfigFile(join(dir, "deep.yaml"))).rejects.toThrow(/nested too deeply/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses deep YAML nesting from the syntax tree, before the recursive composer can meet the stack's edge", async () => {
+    const deep = {
+      flow: `${"[".repeat(20000)}${"]".repeat(20000)}`,
+      map: `${"{a: ".repeat(3000)}1${"}".repeat(3000)}`,
+      dashes: `${"- ".repeat(3000)}x`,
+      indented: Array.from({ length: 200 }, (_, i) => `${" ".repeat(i)}k${i}:`).join("\n"),
+    };
+    expect(yamlNestingDepth("arch:\n  name: trm\n  puzzle_emb_ndim: 512\nlr: 1e-4\n")).toBe(2);
+    expect(yamlNestingDepth("a: [1, [2, {b: 3}]]")).toBe(4);
+    const dir = await mkdtemp(join(tmpdir(), "cfg-deep-"));
+    try {
+      for (const [name, text] of Object.entries(deep)) {
+        expect(yamlNestingDepth(text), name).toBeGreaterThan(64);
+        const file = join(dir, `${name}.yaml`);
+        await writeFile(file, text);
+        const err = await readConfigFile(file).catch((e: unknown) => e);
+        expect(err, name).toBeInstanceOf(ConfigError);
+        expect((err as ConfigError).message).toContain(file);
+        expect((err as ConfigError).problems[0]).toMatch(/^nested too deeply/);
+      }
+      expect(() => applyOverrides({}, [`arch.L_cycles=${deep.flow}`])).toThrow(/--set.*"arch\.L_cycles": the value is nested too deeply/s);
+      const tagged = join(dir, "tagged.yaml");
+      await writeFile(tagged, 'arch:\n  name: trm\nlr: !!js/function "() => 1"\n');
+      await expect(readConfigFile(tagged)).rejects.toThrow(`Config file ${tagged} is not valid YAML/JSON: Unresolved tag: tag:yaml.org,2002:js/function`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

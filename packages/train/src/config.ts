@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { parse as parseYaml } from "yaml";
+import { parseDocument, Parser as YamlParser } from "yaml";
 import * as z from "zod";
 import { editDistance, nearestKey, TRM_FIELDS, type FieldSpec, type FieldValue } from "@trm/core";
 
@@ -161,6 +161,40 @@ export function parseTrainConfig(raw: unknown, source = "config"): TrainConfig {
   throw new ConfigError(source, problems);
 }
 
+const TOO_DEEP = "nested too deeply: a config has at most arch.<key> under the top level";
+const MAX_YAML_DEPTH = 64;
+const YAML_COLLECTIONS = new Set(["block-map", "block-seq", "flow-collection"]);
+
+/** The deepest nesting of collections in YAML text, read from its concrete syntax tree by an explicit stack. */
+export function yamlNestingDepth(text: string): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [...new YamlParser().parse(text)].map((token) => [token, 0]);
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const [node, depth] = top;
+    if (node === null || typeof node !== "object") continue;
+    const here = YAML_COLLECTIONS.has((node as { type?: unknown }).type as string) ? depth + 1 : depth;
+    deepest = Math.max(deepest, here);
+    for (const child of Object.values(node)) if (child !== null && typeof child === "object") stack.push([child, here]);
+  }
+  return deepest;
+}
+
+/**
+ * Parses YAML text. Deep nesting is refused from the syntax tree, which is built without recursion, because the
+ * composer recurses once per level and at the edge of the stack V8 may abort the process instead of throwing. YAML's
+ * warnings (an unknown tag or directive) count as problems, so that nothing is read other than as written.
+ */
+function readYaml(text: string): { value?: unknown; problem?: string; tooDeep?: true } {
+  if (yamlNestingDepth(text) > MAX_YAML_DEPTH) return { tooDeep: true };
+  try {
+    const doc = parseDocument(text, { prettyErrors: false });
+    const problem = doc.errors[0] ?? doc.warnings[0];
+    return problem ? { problem: problem.message } : { value: doc.toJS() as unknown };
+  } catch (e) {
+    return { problem: e instanceof Error ? e.message : String(e) };
+  }
+}
+
 /** Reads a YAML or JSON file into a plain object (JSON is YAML, so one parser serves both). */
 export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   let text: string;
@@ -169,19 +203,15 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   } catch (e) {
     throw new Error(`Cannot read config file ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    if (/Maximum call stack/.test(why)) throw new ConfigError(path, ["nested too deeply: a config has at most arch.<key> under the top level"]);
-    throw new Error(`Config file ${path} is not valid YAML/JSON: ${why}`, { cause: e });
-  }
+  const read = readYaml(text);
+  if (read.tooDeep) throw new ConfigError(path, [TOO_DEEP]);
+  if (read.problem !== undefined) throw new Error(`Config file ${path} is not valid YAML/JSON: ${read.problem}`);
+  const value = read.value;
   if (value === null || value === undefined) return {};
   if (typeof value !== "object" || Array.isArray(value)) throw new Error(`Config file ${path}: expected a mapping of keys to values at the top level.`);
   const walk = (v: unknown, depth: number): void => {
     if (v === null || typeof v !== "object") return;
-    if (depth > 8) throw new ConfigError(path, ["nested too deeply: a config has at most arch.<key> under the top level"]);
+    if (depth > 8) throw new ConfigError(path, [TOO_DEEP]);
     for (const [k, child] of Object.entries(v)) {
       checkKey(k, path);
       walk(child, depth + 1);
@@ -228,12 +258,9 @@ export function applyOverrides(base: Record<string, unknown>, sets: readonly str
       checkKey(p, "--set");
     }
     const text = s.slice(eq + 1);
-    let value: unknown;
-    try {
-      value = parseYaml(text) as unknown;
-    } catch {
-      value = text;
-    }
+    const read = readYaml(text);
+    if (read.tooDeep) throw new ConfigError("--set", [`"${path.join(".")}": the value is ${TOO_DEEP}`]);
+    const value = read.problem === undefined ? read.value : text;
     const patch: Record<string, unknown> = {};
     let cursor = patch;
     path.forEach((p, i) => {
