@@ -267,6 +267,35 @@ describe.skipIf(!addon.ok)("native fused kernels against float64 and against pur
     }
   });
 
+  it("AdamATan2's direction is atan2 within 4 ulp over every magnitude, at zero and at the reduction's edges", () => {
+    // p = 0, decay 1, lr / bc1 = 1 and moments that stay put (beta 1) make the kernel return -atan2(m, sqrt(v)).
+    const ms: number[] = [0, -0, 1, -1, 1e-30, 1e18];
+    const vs: number[] = [0, 0, 0, 0, 1, 1];
+    for (let e = -18; e <= 18; e++) {
+      for (const ratio of [0.3, 0.41, 0.4142135, 0.4143, 0.9, 1, 1.1, 2.41, 2.4142135, 2.42, 7]) {
+        for (const sign of [1, -1]) {
+          const denom = 10 ** e;
+          ms.push(sign * ratio * denom);
+          vs.push(denom * denom);
+        }
+      }
+    }
+    const n = ms.length;
+    const out = tf.tidy(() => {
+      const t = (a: number[]) => tf.tensor1d(Float32Array.from(a));
+      return runFusedKernel("TrmAdamUpdate", { p: t(new Array<number>(n).fill(0)), m: t(ms), v: t(vs), g: t(ms) }, { kind: "atan2", lr: 1, beta1: 1, beta2: 1, bc1: 1, bc2Sqrt: 1, decay: 1, eps: 1e-8 })[0]!.dataSync();
+    });
+    const m32 = Float32Array.from(ms);
+    const v32 = Float32Array.from(vs);
+    for (let i = 0; i < n; i++) {
+      const want = Math.atan2(m32[i]!, Math.fround(Math.sqrt(v32[i]!)));
+      const got = -out[i]!;
+      const ulp = Math.max(Math.abs(want), 2 ** -126) * 2 ** -23;
+      expect(Math.abs(got - want), `atan2(${m32[i]}, sqrt(${v32[i]}))`).toBeLessThanOrEqual(4 * ulp);
+      if (m32[i] !== 0) expect(Math.sign(got), `sign for m = ${m32[i]}`).toBe(Math.sign(m32[i]!));
+    }
+  });
+
   it("updates every parameter in one TrmAdamUpdateMany launch, as TrmAdamUpdate does one by one, inputs untouched", () => {
     const shapes = [[3, 5], [7], [2, 2, 4]];
     const attrs = { kind: "atan2", lr: 0.02, beta1: 0.9, beta2: 0.95, bc1: 0.19, bc2Sqrt: 0.31, decay: 0.998, eps: 1e-8 };

@@ -16,18 +16,18 @@ export function hasFusedSwigluBlock(): boolean {
 
 /**
  * The fused kernels' version: one kernel forward and one backward for the whole sub-block (the residual, the norm and
- * in token mode both layout changes included); it keeps r, g, u and y for the backward.
+ * in token mode both layout changes included); it keeps r, gu (gate and up side by side) and y for the backward.
  */
 const fusedBlock = (attrs: { eps: number; batch: number; seq: number; tokens: number }) =>
   tf.customGrad((x, wGateUp, wDown, save) => {
     const inputs = { x: x as tf.Tensor, wGateUp: wGateUp as tf.Tensor, wDown: wDown as tf.Tensor };
-    const [y, r, g, u] = runFusedKernel("TrmSwiGLUBlock", inputs, attrs) as [tf.Tensor2D, tf.Tensor, tf.Tensor, tf.Tensor];
-    (save as tf.GradSaveFunc)([x as tf.Tensor, wGateUp as tf.Tensor, wDown as tf.Tensor, g, u, y, r]);
+    const [y, r, gu] = runFusedKernel("TrmSwiGLUBlock", inputs, attrs) as [tf.Tensor2D, tf.Tensor, tf.Tensor];
+    (save as tf.GradSaveFunc)([x as tf.Tensor, wGateUp as tf.Tensor, wDown as tf.Tensor, gu, y, r]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, wgu, wd, gs, us, ys, rs] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-        return runFusedKernel("TrmSwiGLUBlockGrad", { x: xs, wGateUp: wgu, wDown: wd, g: gs, u: us, y: ys, r: rs, dy }, attrs);
+        const [xs, wgu, wd, gus, ys, rs] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        return runFusedKernel("TrmSwiGLUBlockGrad", { x: xs, wGateUp: wgu, wDown: wd, gu: gus, y: ys, r: rs, dy }, attrs);
       },
     };
   }) as (x: tf.Tensor2D, wGateUp: tf.Tensor2D, wDown: tf.Tensor2D) => tf.Tensor2D;

@@ -171,6 +171,23 @@ static inline float fexp(float x) {
 
 static inline float sigmoidf_(float x) { return 1.0f / (1.0f + fexp(-x)); }
 
+/*
+ * atan2(y, x) for x >= 0 (AdamATan2's denominator is a square root) without a libm call, so the update vectorises:
+ * the ratio of the smaller to the larger magnitude a in [0, 1]; above tan(pi/8), atan(a) = pi/4 + atan((a-1)/(a+1));
+ * atan of the reduced argument by Cephes' atanf polynomial; then pi/2 - that when |y| > x, and y's sign. Within a few
+ * ulp of atan2f; 0 for (0, 0) and NaN for NaN.
+ */
+static inline float fatan2_xpos(float y, float x) {
+  const float ay = fabsf(y), hi = ay > x ? ay : x, lo = ay > x ? x : ay;
+  const float a = hi > 0.0f ? lo / hi : 0.0f;
+  const int big = a > 0.4142135623730950f;
+  const float t = big ? (a - 1.0f) / (a + 1.0f) : a, z = t * t;
+  const float p = (((8.05374449538e-2f * z - 1.38776856032e-1f) * z + 1.99777106478e-1f) * z - 3.33329491539e-1f) * z * t + t;
+  float r = big ? 0.7853981633974483f + p : p;
+  r = ay > x ? 1.5707963267948966f - r : r;
+  return y == y && x == x ? copysignf(r, y) : y + x;
+}
+
 /* The SwiGLU element-wise passes on [lo, hi), as plain functions so they vectorise (also inside parallel regions). */
 static void silu_mul(const float *restrict g, const float *restrict u, float *restrict h, int64_t lo, int64_t hi) {
   for (int64_t i = lo; i < hi; i++) h[i] = g[i] * sigmoidf_(g[i]) * u[i];
@@ -316,34 +333,72 @@ static napi_value rms_norm_grad(napi_env env, napi_callback_info info) {
 /* swiglu(buf, m, d, inner, dOut, x, wg, wu, wd, out, g, u)                                                          */
 /*   g = x wg, u = x wu (kept for the gradient), out = (silu(g) u) wd; x [m,d], wg wu [d,inner], wd [inner,dOut].    */
 /*   swiglu_fwd adds beta * out (beta 1 adds a residual already in out).                                              */
-/*   wg and wu have leading dimension ldw (f for separate matrices, 2f for the halves of one [d, 2f] gate_up).          */
+/*   wg and wu have leading dimension ldw (f for separate matrices, 2f for the halves of one [d, 2f] gate_up), g and  */
+/*   u leading dimension ldg (f, or 2f for the halves of one [m, 2f] buffer). When both are halves of one matrix,     */
+/*   gate and up are one product.                                                                                     */
+
+/* silu_mul / silu_mul_grad on m rows of f, where g and u have the row stride ldg, h, a and b the row stride ldh. */
+static void silu_mul_rows(const float *g, const float *u, int64_t ldg, float *h, int64_t ldh, int64_t m, int64_t f) {
+  if (ldg == f && ldh == f) {
+    PAR_RANGE(m * f, silu_mul(g, u, h, lo, hi));
+    return;
+  }
+#pragma omp parallel for if (m * f >= PAR_MIN) schedule(static)
+  for (int64_t i = 0; i < m; i++) silu_mul(g + i * ldg, u + i * ldg, h + i * ldh, 0, f);
+}
+
+static void silu_mul_grad_rows(const float *g, const float *u, int64_t ldg, float *a, float *b, int64_t ldh, int64_t m,
+                               int64_t f) {
+  if (ldg == f && ldh == f) {
+    PAR_RANGE(m * f, silu_mul_grad(g, u, a, b, lo, hi));
+    return;
+  }
+#pragma omp parallel for if (m * f >= PAR_MIN) schedule(static)
+  for (int64_t i = 0; i < m; i++) silu_mul_grad(g + i * ldg, u + i * ldg, a + i * ldh, b + i * ldh, 0, f);
+}
+
 static int swiglu_fwd(Ctx *c, int64_t m, int64_t d, int64_t f, int64_t e, const float *x, const float *wg, const float *wu,
-                      int64_t ldw, const float *wd, float *out, float beta, float *g, float *u) {
+                      int64_t ldw, const float *wd, float *out, float beta, float *g, float *u, int64_t ldg) {
   float *h = scratch(c, 0, m * f);
   if (!h) return 0;
-  gemm(0, 0, m, f, d, 1.0f, x, d, wg, ldw, 0.0f, g, f);
-  gemm(0, 0, m, f, d, 1.0f, x, d, wu, ldw, 0.0f, u, f);
-  PAR_RANGE(m * f, silu_mul(g, u, h, lo, hi));
+  if (wu == wg + f && ldw == 2 * f && u == g + f && ldg == 2 * f) {
+    gemm(0, 0, m, 2 * f, d, 1.0f, x, d, wg, ldw, 0.0f, g, ldg);
+  } else {
+    gemm(0, 0, m, f, d, 1.0f, x, d, wg, ldw, 0.0f, g, ldg);
+    gemm(0, 0, m, f, d, 1.0f, x, d, wu, ldw, 0.0f, u, ldg);
+  }
+  silu_mul_rows(g, u, ldg, h, f, m, f);
   gemm(0, 0, m, e, f, 1.0f, h, f, wd, e, beta, out, e);
   return 1;
 }
 
 /* The gradient of swiglu_fwd for the output gradient dy: dx = beta dx + dy d(out)/dx, and the weight gradients. */
-/* wg, wu, dwg and dwu have leading dimension ldw. */
+/* wg, wu, dwg and dwu have leading dimension ldw; g and u ldg. The gradients of gate and up are formed side by side */
+/* (rows [dG | dU] of 2f), so when the weights are halves of one matrix each product with them is one call.         */
 static int swiglu_bwd(Ctx *c, int64_t m, int64_t d, int64_t f, int64_t e, const float *x, const float *wg, const float *wu,
-                      int64_t ldw, const float *wd, const float *g, const float *u, const float *dy, float *dx, float beta,
-                      float *dwg, float *dwu, float *dwd) {
-  float *a = scratch(c, 0, m * f), *b = scratch(c, 1, m * f);
-  if (!a || !b) return 0;
-  /* a = h = silu(g) u; dwd = h^T dy; b = dh = dy wd^T */
-  PAR_RANGE(m * f, silu_mul(g, u, a, lo, hi));
-  gemm(1, 0, f, e, m, 1.0f, a, f, dy, e, 0.0f, dwd, e);
-  gemm(0, 1, m, f, e, 1.0f, dy, e, wd, e, 0.0f, b, f);
-  PAR_RANGE(m * f, silu_mul_grad(g, u, a, b, lo, hi));
-  gemm(0, 1, m, d, f, 1.0f, b, f, wg, ldw, beta, dx, d);
-  gemm(0, 1, m, d, f, 1.0f, a, f, wu, ldw, 1.0f, dx, d);
-  gemm(1, 0, d, f, m, 1.0f, x, d, b, f, 0.0f, dwg, ldw);
-  gemm(1, 0, d, f, m, 1.0f, x, d, a, f, 0.0f, dwu, ldw);
+                      int64_t ldw, const float *wd, const float *g, const float *u, int64_t ldg, const float *dy, float *dx,
+                      float beta, float *dwg, float *dwu, float *dwd) {
+  const int64_t l2 = 2 * f;
+  float *ab = scratch(c, 0, m * l2);
+  if (!ab) return 0;
+  float *b = ab, *a = ab + f;
+  /* a = h = silu(g) u; dwd = h^T dy; b = dh = dy wd^T; then a = dU, b = dG */
+  silu_mul_rows(g, u, ldg, a, l2, m, f);
+  gemm(1, 0, f, e, m, 1.0f, a, l2, dy, e, 0.0f, dwd, e);
+  gemm(0, 1, m, f, e, 1.0f, dy, e, wd, e, 0.0f, b, l2);
+  silu_mul_grad_rows(g, u, ldg, a, b, l2, m, f);
+  if (wu == wg + f && ldw == l2) {
+    gemm(0, 1, m, d, l2, 1.0f, ab, l2, wg, ldw, beta, dx, d);
+  } else {
+    gemm(0, 1, m, d, f, 1.0f, b, l2, wg, ldw, beta, dx, d);
+    gemm(0, 1, m, d, f, 1.0f, a, l2, wu, ldw, 1.0f, dx, d);
+  }
+  if (dwu == dwg + f && ldw == l2) {
+    gemm(1, 0, d, l2, m, 1.0f, x, d, ab, l2, 0.0f, dwg, ldw);
+  } else {
+    gemm(1, 0, d, f, m, 1.0f, x, d, b, l2, 0.0f, dwg, ldw);
+    gemm(1, 0, d, f, m, 1.0f, x, d, a, l2, 0.0f, dwu, ldw);
+  }
   return 1;
 }
 
@@ -356,7 +411,7 @@ static napi_value swiglu(napi_env env, napi_callback_info info) {
   const float *wd = at(&c, (int64_t)v[7], f * e);
   float *out = at(&c, (int64_t)v[8], m * e), *g = at(&c, (int64_t)v[9], m * f), *u = at(&c, (int64_t)v[10], m * f);
   if (c.failed) return NULL;
-  swiglu_fwd(&c, m, d, f, e, x, wg, wu, f, wd, out, 0.0f, g, u);
+  swiglu_fwd(&c, m, d, f, e, x, wg, wu, f, wd, out, 0.0f, g, u, f);
   return NULL;
 }
 
@@ -372,7 +427,7 @@ static napi_value swiglu_grad(napi_env env, napi_callback_info info) {
   float *dx = at(&c, (int64_t)v[11], m * d), *dwg = at(&c, (int64_t)v[12], d * f), *dwu = at(&c, (int64_t)v[13], d * f);
   float *dwd = at(&c, (int64_t)v[14], f * e);
   if (c.failed) return NULL;
-  swiglu_bwd(&c, m, d, f, e, x, wg, wu, f, wd, g, u, dy, dx, 0.0f, dwg, dwu, dwd);
+  swiglu_bwd(&c, m, d, f, e, x, wg, wu, f, wd, g, u, f, dy, dx, 0.0f, dwg, dwu, dwd);
   return NULL;
 }
 
@@ -397,7 +452,7 @@ static void transpose_last2(int64_t A, int64_t R, int64_t C, const float *x, flo
 /* The post-norm SwiGLU sub-block y = rmsNorm(x + swiglu(x)) in one call, forward and backward.                      */
 /* Channel mode (tokens 0): x, y [m, d], the MLP and the norm act on rows of d. Token mode (tokens 1, TRM's mlp_t):   */
 /* x, y [B*S, D] with m = B*S, d = D, while the MLP and the norm act along the sequence, on the rows of xT [B, D, S]. */
-/* r [rows], g, u [rows, inner] are kept for the gradient in the layout the MLP sees.                                */
+/* r [rows] and gu [rows, 2 inner] (gate | up) are kept for the gradient in the layout the MLP sees.                */
 typedef struct {
   int64_t B, S, D, f, rows, width;
   int tokens;
@@ -418,18 +473,17 @@ static int block_shape(Ctx *c, const double *v, BlockShape *s) {
   return 1;
 }
 
-/* swigluBlock(buf, B, S, D, inner, tokens, eps, x, wgu, wd, y, r, g, u); wgu [w, 2 inner] = [gate | up].           */
+/* swigluBlock(buf, B, S, D, inner, tokens, eps, x, wgu, wd, y, r, gu); wgu [w, 2 inner] = [gate | up].             */
 static napi_value swiglu_block(napi_env env, napi_callback_info info) {
   Ctx c;
-  double v[13];
-  if (!args(env, info, "swigluBlock", 13, &c, v)) return NULL;
+  double v[12];
+  if (!args(env, info, "swigluBlock", 12, &c, v)) return NULL;
   BlockShape s;
   if (!block_shape(&c, v, &s)) return NULL;
   const int64_t n = s.rows * s.width, w = s.width, f = s.f;
   const float eps = (float)v[5];
   const float *x = at(&c, (int64_t)v[6], n), *wgu = at(&c, (int64_t)v[7], 2 * w * f), *wd = at(&c, (int64_t)v[8], f * w);
-  float *y = at(&c, (int64_t)v[9], n), *r = at(&c, (int64_t)v[10], s.rows), *g = at(&c, (int64_t)v[11], s.rows * f);
-  float *u = at(&c, (int64_t)v[12], s.rows * f);
+  float *y = at(&c, (int64_t)v[9], n), *r = at(&c, (int64_t)v[10], s.rows), *gu = at(&c, (int64_t)v[11], s.rows * 2 * f);
   if (c.failed) return NULL;
   float *z = scratch(&c, 2, n);
   float *xt = s.tokens ? scratch(&c, 3, n) : NULL;
@@ -440,7 +494,7 @@ static napi_value swiglu_block(napi_env env, napi_callback_info info) {
     xin = xt;
   }
   memcpy(z, xin, (size_t)n * sizeof(float));
-  if (!swiglu_fwd(&c, s.rows, w, f, w, xin, wgu, wgu + f, 2 * f, wd, z, 1.0f, g, u)) return NULL;
+  if (!swiglu_fwd(&c, s.rows, w, f, w, xin, wgu, wgu + f, 2 * f, wd, z, 1.0f, gu, gu + f, 2 * f)) return NULL;
   if (s.tokens) {
     rms_rows(s.rows, w, eps, z, xt, r); /* xt is free again: the normed rows go there, then back to [B*S, D] */
     transpose_last2(s.B, s.D, s.S, xt, y);
@@ -450,36 +504,33 @@ static napi_value swiglu_block(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* swigluBlockGrad(buf, B, S, D, inner, tokens, x, wgu, wd, g, u, y, r, dy, dx, dwgu, dwd)                           */
+/* swigluBlockGrad(buf, B, S, D, inner, tokens, x, wgu, wd, gu, y, r, dy, dx, dwgu, dwd)                             */
 static napi_value swiglu_block_grad(napi_env env, napi_callback_info info) {
   Ctx c;
-  double v[16];
-  if (!args(env, info, "swigluBlockGrad", 16, &c, v)) return NULL;
+  double v[15];
+  if (!args(env, info, "swigluBlockGrad", 15, &c, v)) return NULL;
   BlockShape s;
   if (!block_shape(&c, v, &s)) return NULL;
   const int64_t n = s.rows * s.width, w = s.width, f = s.f;
   const float *x = at(&c, (int64_t)v[5], n), *wgu = at(&c, (int64_t)v[6], 2 * w * f), *wd = at(&c, (int64_t)v[7], f * w);
-  const float *g = at(&c, (int64_t)v[8], s.rows * f), *u = at(&c, (int64_t)v[9], s.rows * f);
-  const float *y = at(&c, (int64_t)v[10], n), *r = at(&c, (int64_t)v[11], s.rows), *dy = at(&c, (int64_t)v[12], n);
-  float *dx = at(&c, (int64_t)v[13], n), *dwgu = at(&c, (int64_t)v[14], 2 * w * f), *dwd = at(&c, (int64_t)v[15], f * w);
+  const float *gu = at(&c, (int64_t)v[8], s.rows * 2 * f);
+  const float *y = at(&c, (int64_t)v[9], n), *r = at(&c, (int64_t)v[10], s.rows), *dy = at(&c, (int64_t)v[11], n);
+  float *dx = at(&c, (int64_t)v[12], n), *dwgu = at(&c, (int64_t)v[13], 2 * w * f), *dwd = at(&c, (int64_t)v[14], f * w);
   if (c.failed) return NULL;
-  /* dz = rmsNorm'(dy) in the MLP's layout; dx = dz + swiglu'(dz) */
-  float *dz = scratch(&c, 2, n);
-  if (!dz) return NULL;
+  /* dz = rmsNorm'(dy) in the MLP's layout, written where dx goes; dx = dz + swiglu'(dz): swiglu_bwd reads its      */
+  /* output gradient only before it accumulates into dx, so the two may share one buffer.                           */
   if (s.tokens) {
     float *xt = scratch(&c, 3, n), *yt = scratch(&c, 4, n), *dyt = scratch(&c, 5, n), *dxt = scratch(&c, 6, n);
     if (!xt || !yt || !dyt || !dxt) return NULL;
     transpose_last2(s.B, s.S, s.D, y, yt);
     transpose_last2(s.B, s.S, s.D, dy, dyt);
     transpose_last2(s.B, s.S, s.D, x, xt);
-    rms_rows_grad(s.rows, w, yt, r, dyt, dz);
-    memcpy(dxt, dz, (size_t)n * sizeof(float));
-    if (!swiglu_bwd(&c, s.rows, w, f, w, xt, wgu, wgu + f, 2 * f, wd, g, u, dz, dxt, 1.0f, dwgu, dwgu + f, dwd)) return NULL;
+    rms_rows_grad(s.rows, w, yt, r, dyt, dxt);
+    if (!swiglu_bwd(&c, s.rows, w, f, w, xt, wgu, wgu + f, 2 * f, wd, gu, gu + f, 2 * f, dxt, dxt, 1.0f, dwgu, dwgu + f, dwd)) return NULL;
     transpose_last2(s.B, s.D, s.S, dxt, dx);
   } else {
-    rms_rows_grad(s.rows, w, y, r, dy, dz);
-    memcpy(dx, dz, (size_t)n * sizeof(float));
-    swiglu_bwd(&c, s.rows, w, f, w, x, wgu, wgu + f, 2 * f, wd, g, u, dz, dx, 1.0f, dwgu, dwgu + f, dwd);
+    rms_rows_grad(s.rows, w, y, r, dy, dx);
+    swiglu_bwd(&c, s.rows, w, f, w, x, wgu, wgu + f, 2 * f, wd, gu, gu + f, 2 * f, dx, dx, 1.0f, dwgu, dwgu + f, dwd);
   }
   return NULL;
 }
@@ -653,17 +704,23 @@ static napi_value adam_update(napi_env env, napi_callback_info info) {
   float *po = at(&c, (int64_t)v[13], n), *mo = at(&c, (int64_t)v[14], n), *vo = at(&c, (int64_t)v[15], n);
   if (c.failed) return NULL;
   const float step = lr / bc1, om1 = 1.0f - b1, om2 = 1.0f - b2;
-#pragma omp parallel for if (n >= PAR_MIN) schedule(static)
-  for (int64_t i = 0; i < n; i++) {
-    const float gi = g[i];
-    const float mi = m[i] + (gi - m[i]) * om1;
-    const float vi = vv[i] + (gi * gi - vv[i]) * om2;
-    const float denom = sqrtf(vi) / bc2s;
-    const float dir = kind == 0 ? atan2f(mi, denom) : mi / (denom + eps);
-    po[i] = p[i] * decay - dir * step;
-    mo[i] = mi;
-    vo[i] = vi;
+#define ADAM_LOOP(direction)                                     \
+  _Pragma("omp parallel for if (n >= PAR_MIN) schedule(static)") \
+  for (int64_t i = 0; i < n; i++) {                              \
+    const float gi = g[i];                                       \
+    const float mi = m[i] + (gi - m[i]) * om1;                   \
+    const float vi = vv[i] + (gi * gi - vv[i]) * om2;            \
+    const float denom = sqrtf(vi) / bc2s;                        \
+    po[i] = p[i] * decay - (direction) * step;                   \
+    mo[i] = mi;                                                  \
+    vo[i] = vi;                                                  \
   }
+  if (kind == 0) {
+    ADAM_LOOP(fatan2_xpos(mi, denom))
+  } else {
+    ADAM_LOOP(mi / (denom + eps))
+  }
+#undef ADAM_LOOP
   return NULL;
 }
 

@@ -16,9 +16,9 @@ import * as tf from "@tensorflow/tfjs-core";
  *   (RoPE applied, q scaled by 1/sqrt(hd)), p [B·nh, S, S] = softmax(q kᵀ)]
  * - `TrmAttentionGrad` {qkv, cos?, sin?, q, k, p, dy} {batch, seq, numHeads} -> dqkv [B·S, 3D]
  * - `TrmSwiGLUBlock` {x [B·S, D], wGateUp [w, 2f] (gate | up), wDown [f, w]} {eps, batch, seq, tokens} -> [y = rmsNorm(x +
- *   swiglu(x)) [B·S, D], r, g, u]: tokens 0 mixes channels (w = D, rows B·S); tokens 1 is TRM's `mlp_t`, the MLP and
- *   the norm along the sequence (w = S, rows B·D of xᵀ). r [rows], g, u [rows, f] in the MLP's layout.
- * - `TrmSwiGLUBlockGrad` {x, wGateUp, wDown, g, u, y, r, dy} {batch, seq, tokens} -> [dx, dwGateUp, dwDown]
+ *   swiglu(x)) [B·S, D], r, gu]: tokens 0 mixes channels (w = D, rows B·S); tokens 1 is TRM's `mlp_t`, the MLP and
+ *   the norm along the sequence (w = S, rows B·D of xᵀ). r [rows], gu [rows, 2f] (gate | up) in the MLP's layout.
+ * - `TrmSwiGLUBlockGrad` {x, wGateUp, wDown, gu, y, r, dy} {batch, seq, tokens} -> [dx, dwGateUp, dwDown]
  * - `TrmAdamUpdate` {p, m, v, g} {kind: "atan2" | "adamw", lr, beta1, beta2, bc1, bc2Sqrt, decay, eps} -> [p', m', v']
  * - `TrmAdamUpdateMany` {p0, m0, v0, g0, p1, ...} {count, and the attributes of `TrmAdamUpdate`} -> [p0', m0', v0',
  *   p1', ...]: every parameter of a model in one launch
@@ -276,12 +276,11 @@ function fusedKernels(addon: NativeAddon): Record<(typeof FUSED_KERNEL_NAMES)[nu
       const rows = tokens === 1 ? b * d : b * s;
       const y = be(args).makeOutput([b * s, d], "float32");
       const r = be(args).makeOutput([rows], "float32");
-      const g = be(args).makeOutput([rows, f], "float32");
-      const u = be(args).makeOutput([rows, f], "float32");
+      const gu = be(args).makeOutput([rows, 2 * f], "float32");
       const h = heapOf(be(args));
       const [x, wgu, wd] = ["x", "wGateUp", "wDown"].map((n) => h.off(input(args, n)));
-      addon.swigluBlock(h.buffer, b, s, d, f, tokens, num(args, "eps"), x!, wgu!, wd!, h.off(y), h.off(r), h.off(g), h.off(u));
-      return [y, r, g, u];
+      addon.swigluBlock(h.buffer, b, s, d, f, tokens, num(args, "eps"), x!, wgu!, wd!, h.off(y), h.off(r), h.off(gu));
+      return [y, r, gu];
     },
     TrmSwiGLUBlockGrad: (args) => {
       const [b, s, d, f, tokens, w] = blockShape(args, "TrmSwiGLUBlockGrad");
@@ -289,7 +288,7 @@ function fusedKernels(addon: NativeAddon): Record<(typeof FUSED_KERNEL_NAMES)[nu
       const dwgu = be(args).makeOutput([w, 2 * f], "float32");
       const dwd = be(args).makeOutput([f, w], "float32");
       const h = heapOf(be(args));
-      const offs = ["x", "wGateUp", "wDown", "g", "u", "y", "r", "dy"].map((n) => h.off(input(args, n)));
+      const offs = ["x", "wGateUp", "wDown", "gu", "y", "r", "dy"].map((n) => h.off(input(args, n)));
       addon.swigluBlockGrad(h.buffer, b, s, d, f, tokens, ...offs, h.off(dx), h.off(dwgu), h.off(dwd));
       return [dx, dwgu, dwd];
     },
