@@ -30,3 +30,23 @@ describe("parseArgs", () => {
     expect(() => parseArgs(["--frobnicate"])).toThrow(/Unknown argument "--frobnicate"/);
   });
 });
+
+describe("parseArgs: --vs-torch", () => {
+  it("reads its flags", () => {
+    const a = parseArgs(["--vs-torch", "--config", "trm-tiny", "--rounds", "3", "--torch-bench", "/x/bench.py", "--torch-python=/opt/py", "--no-eval", "--torch-match-halt"]);
+    expect([a.vsTorch, a.rounds, a.torchBench, a.torchPython, a.eval, a.torchMatchHalt]).toEqual([true, 3, "/x/bench.py", "/opt/py", false, true]);
+    const d = parseArgs(["--vs-torch"]);
+    expect([d.torchBench, d.torchPython, d.eval, d.torchMatchHalt, d.rounds]).toEqual([null, "/usr/bin/python3", true, false, 2]);
+  });
+
+  it("refuses what it cannot combine with, naming the flag", () => {
+    expect(() => parseArgs(["--vs-torch", "--side-by-side"])).toThrow(/--vs-torch and --side-by-side are separate comparisons/);
+    expect(() => parseArgs(["--vs-torch", "--backend", "cpu"])).toThrow(/--vs-torch .* needs --backend wasm, got "cpu"/);
+    expect(() => parseArgs(["--vs-torch", "--soak", "10"])).toThrow(/--vs-torch and --soak/);
+    expect(() => parseArgs(["--vs-torch", "--eval-steps", "8"])).toThrow(/--eval-steps: --vs-torch compares with bench\.py's evaluation of halt_max_steps = 16 steps, got 8/);
+    expect(parseArgs(["--vs-torch", "--eval-steps", "8", "--no-eval"]).evalSteps).toBe(8);
+    expect(() => parseArgs(["--no-eval"])).toThrow(/--no-eval only applies with --vs-torch/);
+    expect(() => parseArgs(["--torch-bench", "b.py"])).toThrow(/--torch-bench only applies with --vs-torch/);
+    expect(() => parseArgs(["--vs-torch", "--torch-python", ""])).toThrow(/--torch-python: expected a path, got ""/);
+  });
+});

@@ -1,4 +1,5 @@
 import { BENCH_CONFIGS } from "./configs.js";
+import { DEFAULT_TORCH_PYTHON } from "./torch-ref.js";
 
 export type BenchBackend = "wasm" | "cpu" | "webgpu" | "tensorflow" | "tensorflow-gpu";
 const BACKENDS: readonly BenchBackend[] = ["wasm", "cpu", "webgpu", "tensorflow", "tensorflow-gpu"];
@@ -31,6 +32,15 @@ export interface BenchArgs {
   /** Run the ceiling comparison (matMul shapes and a SwiGLU training step, pure wasm vs native kernels). */
   readonly ceiling: boolean;
   readonly outDir: string;
+  /** Every configuration against the PyTorch reference's bench.py, interleaved over --rounds. */
+  readonly vsTorch: boolean;
+  /** bench.py; null: ../shared/anchors/torch_ref/bench.py from the repository root. */
+  readonly torchBench: string | null;
+  readonly torchPython: string;
+  /** --vs-torch: time one full evaluation on each side (--no-eval: training steps only). */
+  readonly eval: boolean;
+  /** --vs-torch: run our side at bench.py's halt_max_steps (16) when only that field differs. */
+  readonly torchMatchHalt: boolean;
   /** Internal: one training step at `batch` in this process, JSON on stdout (the micro-batch probe's child). */
   readonly probeChild: boolean;
   readonly batch: number | null;
@@ -50,7 +60,15 @@ export const USAGE = `Usage: pnpm bench [options]
   --native                                       run the native kernels under wasm (@trm/native-kernels)
   --side-by-side                                 wasm: time each configuration on pure wasm and with the native
                                                  kernels, alternating --rounds times, and print both with the ratio
-  --rounds N                                     alternations of --side-by-side (default 2)
+  --rounds N                                     alternations of --side-by-side or --vs-torch (default 2)
+  --vs-torch                                     wasm: each configuration against the PyTorch reference (bench.py),
+                                                 interleaved per round: ours (native kernels when available), then
+                                                 PyTorch at 1 thread / 1 BLAS thread and 1 / 2; prints the ratios
+  --torch-bench PATH                             bench.py (default ../shared/anchors/torch_ref/bench.py from the repo root)
+  --torch-python PATH                            Python with torch (default ${DEFAULT_TORCH_PYTHON})
+  --no-eval                                      --vs-torch: training steps only, no full evaluation
+  --torch-match-halt                             --vs-torch: a configuration whose halt_max_steps differs from
+                                                 bench.py's fixed 16 runs at 16 on our side too (said in the table)
   --soak N                                       N training steps per configuration in place of the timing table
                                                  (after --side-by-side, if given); numTensors and RSS must stay flat
                                                  (exit code 1 otherwise)
@@ -64,6 +82,11 @@ function intArg(flag: string, value: string | undefined, min: number): number {
   const n = Number(value);
   if (value === undefined || !Number.isInteger(n) || n < min) throw new Error(`${flag}: expected an integer >= ${min}, got "${value ?? ""}".`);
   return n;
+}
+
+function nonEmpty(flag: string, value: string | undefined): string {
+  if (value === undefined || value.trim() === "") throw new Error(`${flag}: expected a path, got "${value ?? ""}".`);
+  return value;
 }
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -85,6 +108,11 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let data = true;
   let ceiling = false;
   let outDir = "bench-results";
+  let vsTorch = false;
+  let torchBench: string | null = null;
+  let torchPython = DEFAULT_TORCH_PYTHON;
+  let evalOn = true;
+  let torchMatchHalt = false;
   let probeChild = false;
   let batch: number | null = null;
   let help = false;
@@ -131,11 +159,29 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case "--no-data": data = false; break;
       case "--ceiling": ceiling = true; break;
       case "--out": outDir = value() ?? outDir; break;
+      case "--vs-torch": vsTorch = true; break;
+      case "--torch-bench": torchBench = nonEmpty(flag, value()); break;
+      case "--torch-python": torchPython = nonEmpty(flag, value()); break;
+      case "--no-eval": evalOn = false; break;
+      case "--torch-match-halt": torchMatchHalt = true; break;
       case "--probe-child": probeChild = true; break;
       case "--help": case "-h": help = true; break;
       default: throw new Error(`Unknown argument "${a}".\n${USAGE}`);
     }
   }
   if (sideBySide && backend !== "wasm") throw new Error(`--side-by-side compares pure wasm with the native kernels: it needs --backend wasm, got "${backend}".`);
-  return { backend, webgpuFlags, configs, warmup, runs, evalWarmup, evalRuns, evalSteps, native, sideBySide, rounds, soak, probe, probeMax, probeBudgetSec, data, ceiling, outDir, probeChild, batch, help };
+  if (vsTorch) {
+    if (sideBySide) throw new Error("--vs-torch and --side-by-side are separate comparisons: give one of them.");
+    if (backend !== "wasm") throw new Error(`--vs-torch runs this project on wasm (with the native kernels when available): it needs --backend wasm, got "${backend}".`);
+    if (soak > 0) throw new Error("--vs-torch and --soak are separate runs: give one of them.");
+    if (evalOn && evalSteps !== 16) throw new Error(`--eval-steps: --vs-torch compares with bench.py's evaluation of halt_max_steps = 16 steps, got ${evalSteps} (or give --no-eval).`);
+  } else {
+    for (const [flag, given] of [["--torch-bench", torchBench !== null], ["--torch-python", torchPython !== DEFAULT_TORCH_PYTHON], ["--no-eval", !evalOn], ["--torch-match-halt", torchMatchHalt]] as const) {
+      if (given) throw new Error(`${flag} only applies with --vs-torch.`);
+    }
+  }
+  return {
+    backend, webgpuFlags, configs, warmup, runs, evalWarmup, evalRuns, evalSteps, native, sideBySide, rounds, soak, probe, probeMax, probeBudgetSec, data, ceiling, outDir,
+    vsTorch, torchBench, torchPython, eval: evalOn, torchMatchHalt, probeChild, batch, help,
+  };
 }

@@ -11,10 +11,12 @@ import { findConfig } from "./configs.js";
 import { benchData } from "./data-bench.js";
 import { measureMatMulPeak } from "./matmul-peak.js";
 import { memorySnapshot } from "./memory.js";
-import { benchModel, createModel, createTrainLoop, randomBatch } from "./model-bench.js";
+import { benchModel, createModel, createTrainLoop, randomBatch, type ModelBenchOptions } from "./model-bench.js";
 import { flopShapeOf } from "./configs.js";
 import { probeMicroBatch, type ProbeChildResult } from "./probe.js";
 import { resultFileName, TABLE_HEADER, tableRow, writeJsonAtomic, type RunRecord } from "./report.js";
+import { checkTorchScript, DEFAULT_TORCH_BENCH, REPO_ROOT } from "./torch-ref.js";
+import { VS_TORCH_HEADER, vsTorch, vsTorchRows, type VsTorchRow } from "./vs-torch.js";
 import { SIDE_BY_SIDE_HEADER, sideBySide, sideBySideRow, soak, type SideBySideRow } from "./side-by-side.js";
 
 const out = (line: string): void => {
@@ -33,10 +35,13 @@ function commit(): string | null {
 }
 
 /** Selects the backend and, when asked, the native kernels; returns the kernels' label for the tables. */
-async function setup(args: BenchArgs): Promise<string> {
-  const info = await useBackend(args.backend, { log: args.probeChild ? null : err, native: args.native, webgpuFlags: args.webgpuFlags });
-  if (args.native && info.native?.active !== true) err(`native kernels not used: ${info.native?.detail ?? "the backend is not wasm"}`);
-  return info.native?.active === true ? `${args.backend}+native` : args.backend;
+async function setup(args: BenchArgs): Promise<{ kernel: string; detail: string }> {
+  // --vs-torch runs this project as fast as it goes here: with the native kernels when they load.
+  const native = args.native || args.vsTorch;
+  const info = await useBackend(args.backend, { log: args.probeChild ? null : err, native, webgpuFlags: args.webgpuFlags });
+  if (native && info.native?.active !== true) err(`native kernels not used: ${info.native?.detail ?? "the backend is not wasm"}`);
+  const kernel = info.native?.active === true ? `${args.backend}+native` : args.backend;
+  return { kernel, detail: info.native === null ? kernel : info.native.active ? `${kernel} (${info.native.detail})` : `${kernel} (native kernels off: ${info.native.detail})` };
 }
 
 /** The micro-batch probe's child: one training step at --batch, then a JSON line. */
@@ -58,10 +63,43 @@ async function probeChild(args: BenchArgs): Promise<void> {
   out(JSON.stringify(result));
 }
 
+async function runVsTorch(args: BenchArgs, modelOptions: ModelBenchOptions, kernel: string, kernelDetail: string): Promise<void> {
+  const script = args.torchBench === null ? path.resolve(REPO_ROOT, DEFAULT_TORCH_BENCH) : path.resolve(args.torchBench);
+  checkTorchScript(script);
+  const rows: VsTorchRow[] = [];
+  for (const name of args.configs) {
+    err(`bench: ${name} against PyTorch (${script}), ${args.rounds} interleaved round(s) ...`);
+    const row = await vsTorch(findConfig(name), {
+      rounds: args.rounds, model: modelOptions, eval: args.eval, python: args.torchPython, script, kernel, matchHalt: args.torchMatchHalt, progress: err,
+    });
+    if (row.notComparable !== null) err(`bench: ${name}: ${row.notComparable}`);
+    for (const n of row.notes) err(`bench: ${name}: note: ${n}`);
+    if (row.rounds.some((r) => !r.numTensorsFlat)) {
+      err(`bench: ${name}: numTensors not flat across our steps`);
+      process.exitCode = 1;
+    }
+    rows.push(row);
+  }
+  const when = new Date();
+  const sha = commit();
+  writeJsonAtomic(path.join(args.outDir, resultFileName("vs-torch", args.backend, when)), {
+    commit: sha, timestamp: when.toISOString(), node: process.version, kernel: kernelDetail, torchBench: script, torchPython: args.torchPython,
+    rounds: args.rounds, runs: args.runs, warmup: args.warmup, eval: args.eval, evalRuns: args.evalRuns, evalWarmup: args.evalWarmup, evalSteps: args.evalSteps, rows,
+  });
+  out(`\n### This project (${kernelDetail}) vs the PyTorch reference (commit ${sha ?? "?"})\n`);
+  out(`Per round, interleaved: ours, then PyTorch at 1 thread / 1 BLAS thread, then 1 / 2. Train: mean (and our median) of ${args.runs} training step(s) after ${args.warmup} warm-up` +
+    (args.eval ? `; eval: ${args.evalRuns} full evaluation(s) of ${args.evalSteps} steps after ${args.evalWarmup} warm-up evaluation(s).` : "; no evaluation (--no-eval).") +
+    " Ratio = PyTorch's faster setting / ours, by mean: above 1, this project is faster.\n");
+  out(VS_TORCH_HEADER);
+  for (const r of rows) for (const line of vsTorchRows(r)) out(line);
+  const notes = rows.flatMap((r) => r.notes.map((n) => `- ${r.config}: ${n}`));
+  if (notes.length > 0) out(`\n${notes.join("\n")}`);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) return out(USAGE);
-  const kernel = await setup(args);
+  const { kernel, detail: kernelDetail } = await setup(args);
   if (args.probeChild) return probeChild(args);
 
   if (args.ceiling) {
@@ -86,6 +124,7 @@ async function main(): Promise<void> {
     evalSteps: args.evalSteps,
     ...(args.batch === null ? {} : { batch: args.batch }),
   };
+  if (args.vsTorch) return runVsTorch(args, modelOptions, kernel, kernelDetail);
   if (args.sideBySide) {
     const rows: SideBySideRow[] = [];
     for (const name of args.configs) {
