@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { hasFusedKernel, runFusedKernel } from "./fused-kernels.js";
 import { linear } from "./linear.js";
+import { rmsNorm } from "./rms-norm.js";
 import { applyRope, type RopeTables } from "./rope.js";
 
 export interface AttentionShape {
@@ -65,6 +66,48 @@ export function attention(h: tf.Tensor2D, qkvProj: tf.Tensor2D, oProj: tf.Tensor
   });
 }
 
+/** Whether {@link attentionResidualNorm} runs as one fused kernel each way on the active backend. */
+export function hasFusedAttentionBlock(): boolean {
+  return hasFusedKernel("TrmAttentionBlock") && hasFusedKernel("TrmAttentionBlockGrad");
+}
+
+/** RoPE tables cut to the first `s` positions (the tables may be longer), as the fused kernels' `cos` and `sin`. */
+function ropeInputs(rope: RopeTables | null, s: number): tf.NamedTensorMap {
+  if (!rope) return {};
+  const hd = rope.cos.shape[1];
+  if (rope.cos.shape[0] === s) return { cos: rope.cos, sin: rope.sin };
+  return { cos: tf.slice(rope.cos, [0, 0], [s, hd]), sin: tf.slice(rope.sin, [0, 0], [s, hd]) };
+}
+
+/**
+ * The post-norm attention sub-block of TRM and HRM: RMSNorm(h + attention(h)) on h [B * S, D]. With the fused kernels
+ * registered (`TrmAttentionBlock`) it is one kernel forward and one backward, which keep qkv, the heads before
+ * o_proj, q, k, the probabilities, y and 1/rms; otherwise it composes {@link attention}, an add and {@link rmsNorm}.
+ */
+export function attentionResidualNorm(h: tf.Tensor2D, qkvProj: tf.Tensor2D, oProj: tf.Tensor2D, shape: AttentionShape, rope: RopeTables | null, eps: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    if (h.dtype !== "float32" || !hasFusedAttentionBlock()) return rmsNorm(tf.add(h, attention(h, qkvProj, oProj, shape, rope)), eps);
+    const { batch: b, seq: s, numHeads: nh } = shape;
+    if (h.shape[1] % nh !== 0) throw new Error(`attention: hidden ${h.shape[1]} is not divisible by ${nh} heads.`);
+    const attrs = { batch: b, seq: s, numHeads: nh, eps };
+    // The tables are taken again in the backward, which runs after this tidy has freed any cut copy of them.
+    const op = tf.customGrad((x, wQkv, wO, save) => {
+      const inputs = { x: x as tf.Tensor, wQkv: wQkv as tf.Tensor, wO: wO as tf.Tensor, ...ropeInputs(rope, s) };
+      const [y, ...kept] = runFusedKernel("TrmAttentionBlock", inputs, attrs) as [tf.Tensor2D, ...tf.Tensor[]];
+      (save as tf.GradSaveFunc)([x as tf.Tensor, wQkv as tf.Tensor, wO as tf.Tensor, y, ...kept]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+          tf.tidy(() => {
+            const [xs, wq, wo, ys, r, qkv, heads, q, k, p] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+            return runFusedKernel("TrmAttentionBlockGrad", { x: xs, wQkv: wq, wO: wo, ...ropeInputs(rope, s), y: ys, r, qkv, heads, q, k, p, dy }, attrs);
+          }),
+      };
+    }) as (x: tf.Tensor2D, wQkv: tf.Tensor2D, wO: tf.Tensor2D) => tf.Tensor2D;
+    return op(h, qkvProj, oProj);
+  });
+}
+
 /**
  * The batched heads of {@link attention}, qkv [B * S, 3D] -> merged heads [B * S, D], as one op with its own gradient.
  * Under tfjs's tape the slices, RoPE, transposes and softmax of every call would stay alive and their gradients (three
@@ -121,12 +164,7 @@ function attendBatched(qkv2: tf.Tensor2D, b: number, s: number, nh: number, rope
  */
 function attendFused(qkv2: tf.Tensor2D, b: number, s: number, nh: number, rope: RopeTables | null): tf.Tensor2D {
   const attrs = { batch: b, seq: s, numHeads: nh };
-  const tables = (): tf.NamedTensorMap => {
-    if (!rope) return {};
-    const hd = rope.cos.shape[1];
-    if (rope.cos.shape[0] === s) return { cos: rope.cos, sin: rope.sin };
-    return { cos: tf.slice(rope.cos, [0, 0], [s, hd]), sin: tf.slice(rope.sin, [0, 0], [s, hd]) };
-  };
+  const tables = (): tf.NamedTensorMap => ropeInputs(rope, s);
   const op = tf.customGrad((x, save) => {
     const [out, q, k, p] = tf.tidy(() => runFusedKernel("TrmAttention", { qkv: x as tf.Tensor, ...tables() }, attrs)) as [tf.Tensor2D, tf.Tensor, tf.Tensor, tf.Tensor];
     (save as tf.GradSaveFunc)([x as tf.Tensor, q, k, p]);

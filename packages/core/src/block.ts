@@ -1,7 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { attention } from "./attention.js";
+import { attentionResidualNorm } from "./attention.js";
 import type { ParamSpec } from "./param-spec.js";
-import { rmsNorm } from "./rms-norm.js";
 import type { RopeTables } from "./rope.js";
 import { splitGateUp, swigluInnerWidth, type GateUpHalves } from "./swiglu.js";
 import { hasFusedSwigluBlock, swigluResidualNorm } from "./swiglu-block.js";
@@ -105,7 +104,7 @@ export function block(h: tf.Tensor2D, w: BlockWeights, ctx: BlockContext): tf.Te
     if (w.mlpTGateUp && w.mlpTDown) {
       x = tokenMix(h, w.mlpTGateUpHalves ?? w.mlpTGateUp, w.mlpTDown, ctx.batch, ctx.seq, ctx.eps);
     } else if (w.qkvProj && w.oProj) {
-      x = rmsNorm(tf.add(h, attention(h, w.qkvProj, w.oProj, ctx, ctx.rope)), ctx.eps);
+      x = attentionResidualNorm(h, w.qkvProj, w.oProj, ctx, ctx.rope, ctx.eps);
     } else {
       throw new Error("block: weights have neither self_attn nor mlp_t matrices.");
     }

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { loadNativeKernels } from "@trm/native-kernels";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { attention } from "./attention.js";
+import { attention, attentionResidualNorm } from "./attention.js";
 import { useBackend } from "./backend.js";
 import { hasFusedKernel, runFusedKernel } from "./fused-kernels.js";
 import { linear } from "./linear.js";
@@ -195,6 +195,18 @@ function cases(): Case[] {
       ref: (xs) => refSwigluBlock(xs, 2, 3, 4, 5, true),
     },
     { name: "attention", kernels: ["TrmAttention", "TrmAttentionGrad"], shapes: [[10, 24]], outSize: 80, op: attn(null), ref: ([x]) => refAttention(x!, 2, 5, 2, 4, null) },
+    ...([null, tables] as const).map((rope) => ({
+      name: `attention block (projections, residual + RMSNorm)${rope ? " with RoPE" : ""}`,
+      kernels: ["TrmAttentionBlock", "TrmAttentionBlockGrad"],
+      shapes: [[10, 8], [8, 24], [8, 8]],
+      outSize: 80,
+      op: ([x, wq, wo]: tf.Tensor[]) => attentionResidualNorm(x as tf.Tensor2D, wq as tf.Tensor2D, wo as tf.Tensor2D, { batch: 2, seq: 5, numHeads: 2 }, rope, 1e-5),
+      ref: ([x, wq, wo]: Float64Array[]) => {
+        const heads = refAttention(matmul(x!, wq!, 10, 8, 24), 2, 5, 2, 4, rope ? table : null);
+        const o = matmul(heads, wo!, 10, 8, 8);
+        return refRmsNorm(x!.map((v, i) => v + o[i]!), 8, 1e-5);
+      },
+    })),
     { name: "attention with RoPE", kernels: ["TrmAttention", "TrmAttentionGrad"], shapes: [[10, 24]], outSize: 80, op: attn(tables), ref: ([x]) => refAttention(x!, 2, 5, 2, 4, table) },
   ];
 }

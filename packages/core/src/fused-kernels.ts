@@ -16,7 +16,9 @@ export type FusedKernelName =
   | "TrmAdamUpdate"
   | "TrmAdamUpdateMany"
   | "TrmSwiGLUBlock"
-  | "TrmSwiGLUBlockGrad";
+  | "TrmSwiGLUBlockGrad"
+  | "TrmAttentionBlock"
+  | "TrmAttentionBlockGrad";
 
 /** Whether the active backend has the fused kernel `name`. */
 export function hasFusedKernel(name: FusedKernelName): boolean {

@@ -10,7 +10,7 @@ export { noGrad } from "./no-grad.js";
 export { rmsNorm } from "./rms-norm.js";
 export { splitGateUp, swiglu, swigluInnerWidth, type GateUpHalves } from "./swiglu.js";
 export { applyRope, ropeTables, type RopeTables } from "./rope.js";
-export { attention, PER_HEAD_PRODUCTS_MIN_SEQ, type AttentionShape } from "./attention.js";
+export { attention, attentionResidualNorm, PER_HEAD_PRODUCTS_MIN_SEQ, type AttentionShape } from "./attention.js";
 export { tokenMix } from "./token-mix.js";
 export { block, blockParamSpecs, blockWeights, splitBlockWeights, type BlockConfig, type BlockContext, type BlockWeights } from "./block.js";
 export { logStablemax, stablemaxCrossEntropy } from "./stablemax.js";

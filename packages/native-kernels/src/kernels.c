@@ -543,14 +543,15 @@ typedef struct {
   const float *qkv, *cs, *sn;
 } AttnShape;
 
-static AttnShape attn_shape(Ctx *c, const double *v) {
+/* v: B, S, nh, hd, hasRope, (unused), cos, sin offsets; qkvOff < 0 leaves qkv to the caller. */
+static AttnShape attn_shape(Ctx *c, const double *v, int64_t qkvOff) {
   AttnShape a;
   a.B = (int64_t)v[0];
   a.S = (int64_t)v[1];
   a.nh = (int64_t)v[2];
   a.hd = (int64_t)v[3];
   a.D = a.nh * a.hd;
-  a.qkv = at(c, (int64_t)v[5], a.B * a.S * 3 * a.D);
+  a.qkv = qkvOff >= 0 ? at(c, qkvOff, a.B * a.S * 3 * a.D) : NULL;
   a.cs = v[4] != 0 ? at(c, (int64_t)v[6], a.S * a.hd) : NULL;
   a.sn = v[4] != 0 ? at(c, (int64_t)v[7], a.S * a.hd) : NULL;
   return a;
@@ -566,18 +567,11 @@ static void rope_row(const float *x, float *out, const float *cs, const float *s
   }
 }
 
-/* attention(buf, B, S, nh, hd, hasRope, qkv, cos, sin, out, q, k, p)                                                 */
-/*   q = rope(q) / sqrt(hd), k = rope(k) as [B, nh, S, hd]; p = softmax(q k^T) [B, nh, S, S]; out [B*S, D] = p v.    */
-static napi_value attention(napi_env env, napi_callback_info info) {
-  Ctx c;
-  double v[12];
-  if (!args(env, info, "attention", 12, &c, v)) return NULL;
-  const AttnShape a = attn_shape(&c, v);
-  const int64_t B = a.B, S = a.S, nh = a.nh, hd = a.hd, D = a.D, D3 = 3 * D;
-  const float *qkv = a.qkv, *cs = a.cs, *sn = a.sn; /* cs, sn NULL without RoPE */
-  float *out = at(&c, (int64_t)v[8], B * S * D), *q = at(&c, (int64_t)v[9], B * S * D), *k = at(&c, (int64_t)v[10], B * S * D);
-  float *p = at(&c, (int64_t)v[11], B * nh * S * S);
-  if (c.failed) return NULL;
+/* The heads forward: q = rope(q) / sqrt(hd), k = rope(k) as [B, nh, S, hd]; p = softmax(q k^T) [B, nh, S, S];       */
+/* out [B*S, D] = p v.                                                                                                */
+static void attn_fwd(const AttnShape *a, float *out, float *q, float *k, float *p) {
+  const int64_t B = a->B, S = a->S, nh = a->nh, hd = a->hd, D = a->D, D3 = 3 * D;
+  const float *qkv = a->qkv, *cs = a->cs, *sn = a->sn; /* cs, sn NULL without RoPE */
   const float scale = 1.0f / sqrtf((float)hd);
   blas_threads_for(0.0);
 #pragma omp parallel for if (B * nh * S * S >= PAR_MIN / 4) schedule(static)
@@ -609,28 +603,20 @@ static napi_value attention(napi_env env, napi_callback_info info) {
     }
     gemm(0, 0, S, hd, S, 1.0f, ph, S, qkv + b * S * D3 + 2 * D + h * hd, D3, 0.0f, out + b * S * D + h * hd, D);
   }
-  return NULL;
 }
 
-/* attentionGrad(buf, B, S, nh, hd, hasRope, qkv, cos, sin, q, k, p, dOut, dqkv)                                     */
-static napi_value attention_grad(napi_env env, napi_callback_info info) {
-  Ctx c;
-  double v[13];
-  if (!args(env, info, "attentionGrad", 13, &c, v)) return NULL;
-  const AttnShape a = attn_shape(&c, v);
-  const int64_t B = a.B, S = a.S, nh = a.nh, hd = a.hd, D = a.D, D3 = 3 * D;
-  const float *qkv = a.qkv, *cs = a.cs, *sn = a.sn; /* cs, sn NULL without RoPE */
-  const float *q = at(&c, (int64_t)v[8], B * S * D), *k = at(&c, (int64_t)v[9], B * S * D);
-  const float *p = at(&c, (int64_t)v[10], B * nh * S * S), *dOut = at(&c, (int64_t)v[11], B * S * D);
-  float *dqkv = at(&c, (int64_t)v[12], B * S * D3);
-  if (c.failed) return NULL;
+/* The heads backward: dqkv [B*S, 3D] from dOut [B*S, D] and what attn_fwd kept (q, k, p). */
+static int attn_bwd(Ctx *c, const AttnShape *a, const float *q, const float *k, const float *p, const float *dOut,
+                    float *dqkv) {
+  const int64_t B = a->B, S = a->S, nh = a->nh, hd = a->hd, D = a->D, D3 = 3 * D;
+  const float *qkv = a->qkv, *cs = a->cs, *sn = a->sn;
   const float scale = 1.0f / sqrtf((float)hd);
   int nthreads = 1;
 #ifdef _OPENMP
   nthreads = omp_get_max_threads();
 #endif
-  float *work = scratch(&c, 0, (int64_t)nthreads * (S * S + 2 * S * hd));
-  if (!work) return NULL;
+  float *work = scratch(c, 7, (int64_t)nthreads * (S * S + 2 * S * hd));
+  if (!work) return 0;
   blas_threads_for(0.0);
 #pragma omp parallel for if (B * nh * S * S >= PAR_MIN / 4) schedule(static)
   for (int64_t bh = 0; bh < B * nh; bh++) {
@@ -669,6 +655,93 @@ static napi_value attention_grad(napi_env env, napi_callback_info info) {
       }
     }
   }
+  return 1;
+}
+
+/* attention(buf, B, S, nh, hd, hasRope, qkv, cos, sin, out, q, k, p): attn_fwd.                                     */
+static napi_value attention(napi_env env, napi_callback_info info) {
+  Ctx c;
+  double v[12];
+  if (!args(env, info, "attention", 12, &c, v)) return NULL;
+  const AttnShape a = attn_shape(&c, v, (int64_t)v[5]);
+  const int64_t n = a.B * a.S * a.D;
+  float *out = at(&c, (int64_t)v[8], n), *q = at(&c, (int64_t)v[9], n), *k = at(&c, (int64_t)v[10], n);
+  float *p = at(&c, (int64_t)v[11], a.B * a.nh * a.S * a.S);
+  if (c.failed) return NULL;
+  attn_fwd(&a, out, q, k, p);
+  return NULL;
+}
+
+/* attentionGrad(buf, B, S, nh, hd, hasRope, qkv, cos, sin, q, k, p, dOut, dqkv): attn_bwd.                          */
+static napi_value attention_grad(napi_env env, napi_callback_info info) {
+  Ctx c;
+  double v[13];
+  if (!args(env, info, "attentionGrad", 13, &c, v)) return NULL;
+  const AttnShape a = attn_shape(&c, v, (int64_t)v[5]);
+  const int64_t n = a.B * a.S * a.D;
+  const float *q = at(&c, (int64_t)v[8], n), *k = at(&c, (int64_t)v[9], n);
+  const float *p = at(&c, (int64_t)v[10], a.B * a.nh * a.S * a.S), *dOut = at(&c, (int64_t)v[11], n);
+  float *dqkv = at(&c, (int64_t)v[12], 3 * n);
+  if (c.failed) return NULL;
+  attn_bwd(&c, &a, q, k, p, dOut, dqkv);
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
+/* The post-norm attention sub-block y = rmsNorm(x + attn(x wqkv) wo) in one call, forward and backward.             */
+/* attentionBlock(buf, B, S, nh, hd, hasRope, eps, cos, sin, x, wqkv, wo, y, r, qkv, heads, q, k, p)                 */
+/*   x, y, heads (attention output before wo) [B*S, D], wqkv [D, 3D], wo [D, D], r [B*S], qkv [B*S, 3D]; q, k, p as  */
+/*   attn_fwd keeps them.                                                                                             */
+static napi_value attention_block(napi_env env, napi_callback_info info) {
+  Ctx c;
+  double v[18];
+  if (!args(env, info, "attentionBlock", 18, &c, v)) return NULL;
+  const double shape[8] = {v[0], v[1], v[2], v[3], v[4], 0, v[6], v[7]};
+  AttnShape a = attn_shape(&c, shape, -1);
+  const int64_t rows = a.B * a.S, D = a.D, n = rows * D;
+  const float eps = (float)v[5];
+  const float *x = at(&c, (int64_t)v[8], n), *wqkv = at(&c, (int64_t)v[9], 3 * D * D), *wo = at(&c, (int64_t)v[10], D * D);
+  float *y = at(&c, (int64_t)v[11], n), *r = at(&c, (int64_t)v[12], rows), *qkv = at(&c, (int64_t)v[13], 3 * n);
+  float *heads = at(&c, (int64_t)v[14], n), *q = at(&c, (int64_t)v[15], n), *k = at(&c, (int64_t)v[16], n);
+  float *p = at(&c, (int64_t)v[17], a.B * a.nh * a.S * a.S);
+  if (c.failed) return NULL;
+  float *z = scratch(&c, 2, n);
+  if (!z) return NULL;
+  a.qkv = qkv;
+  gemm(0, 0, rows, 3 * D, D, 1.0f, x, D, wqkv, 3 * D, 0.0f, qkv, 3 * D);
+  attn_fwd(&a, heads, q, k, p);
+  memcpy(z, x, (size_t)n * sizeof(float));
+  gemm(0, 0, rows, D, D, 1.0f, heads, D, wo, D, 1.0f, z, D);
+  rms_rows(rows, D, eps, z, y, r);
+  return NULL;
+}
+
+/* attentionBlockGrad(buf, B, S, nh, hd, hasRope, cos, sin, x, wqkv, wo, y, r, qkv, heads, q, k, p, dy, dx, dwqkv,   */
+/*   dwo)                                                                                                              */
+static napi_value attention_block_grad(napi_env env, napi_callback_info info) {
+  Ctx c;
+  double v[21];
+  if (!args(env, info, "attentionBlockGrad", 21, &c, v)) return NULL;
+  const double shape[8] = {v[0], v[1], v[2], v[3], v[4], 0, v[5], v[6]};
+  AttnShape a = attn_shape(&c, shape, -1);
+  const int64_t rows = a.B * a.S, D = a.D, n = rows * D;
+  const float *x = at(&c, (int64_t)v[7], n), *wqkv = at(&c, (int64_t)v[8], 3 * D * D), *wo = at(&c, (int64_t)v[9], D * D);
+  const float *y = at(&c, (int64_t)v[10], n), *r = at(&c, (int64_t)v[11], rows), *qkv = at(&c, (int64_t)v[12], 3 * n);
+  const float *heads = at(&c, (int64_t)v[13], n), *q = at(&c, (int64_t)v[14], n), *k = at(&c, (int64_t)v[15], n);
+  const float *p = at(&c, (int64_t)v[16], a.B * a.nh * a.S * a.S), *dy = at(&c, (int64_t)v[17], n);
+  float *dx = at(&c, (int64_t)v[18], n), *dwqkv = at(&c, (int64_t)v[19], 3 * D * D), *dwo = at(&c, (int64_t)v[20], D * D);
+  if (c.failed) return NULL;
+  float *dheads = scratch(&c, 2, n), *dqkv = scratch(&c, 3, 3 * n);
+  if (!dheads || !dqkv) return NULL;
+  a.qkv = qkv;
+  /* dz = rmsNorm'(dy), written into dx (the residual's share); dwo = heads^T dz; dheads = dz wo^T */
+  rms_rows_grad(rows, D, y, r, dy, dx);
+  gemm(1, 0, D, D, rows, 1.0f, heads, D, dx, D, 0.0f, dwo, D);
+  gemm(0, 1, rows, D, D, 1.0f, dx, D, wo, D, 0.0f, dheads, D);
+  if (!attn_bwd(&c, &a, q, k, p, dheads, dqkv)) return NULL;
+  /* dwqkv = x^T dqkv; dx += dqkv wqkv^T */
+  gemm(1, 0, D, 3 * D, rows, 1.0f, x, D, dqkv, 3 * D, 0.0f, dwqkv, 3 * D);
+  gemm(0, 1, rows, D, 3 * D, 1.0f, dqkv, 3 * D, wqkv, 3 * D, 1.0f, dx, D);
   return NULL;
 }
 
@@ -786,7 +859,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"rmsNormGrad", rms_norm_grad},  {"swiglu", swiglu},             {"swigluGrad", swiglu_grad},
       {"attention", attention},       {"attentionGrad", attention_grad}, {"transpose3", transpose3},
       {"adamUpdate", adam_update},     {"tile", tile},                 {"swigluBlock", swiglu_block},
-      {"swigluBlockGrad", swiglu_block_grad},
+      {"swigluBlockGrad", swiglu_block_grad}, {"attentionBlock", attention_block},
+      {"attentionBlockGrad", attention_block_grad},
   };
   for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++) {
     napi_value fn;

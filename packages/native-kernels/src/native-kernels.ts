@@ -19,6 +19,11 @@ import * as tf from "@tensorflow/tfjs-core";
  *   swiglu(x)) [B·S, D], r, gu]: tokens 0 mixes channels (w = D, rows B·S); tokens 1 is TRM's `mlp_t`, the MLP and
  *   the norm along the sequence (w = S, rows B·D of xᵀ). r [rows], gu [rows, 2f] (gate | up) in the MLP's layout.
  * - `TrmSwiGLUBlockGrad` {x, wGateUp, wDown, gu, y, r, dy} {batch, seq, tokens} -> [dx, dwGateUp, dwDown]
+ * - `TrmAttentionBlock` {x [B·S, D], wQkv [D, 3D], wO [D, D], cos?, sin? [S, hd]} {eps, batch, seq, numHeads} -> [y =
+ *   rmsNorm(x + attention(x wQkv) wO) [B·S, D], r [B·S], qkv [B·S, 3D], heads [B·S, D] (the attention before wO), q,
+ *   k, p as `TrmAttention` keeps them]: the post-norm attention sub-block in one launch
+ * - `TrmAttentionBlockGrad` {x, wQkv, wO, cos?, sin?, y, r, qkv, heads, q, k, p, dy} {batch, seq, numHeads} -> [dx,
+ *   dwQkv, dwO]
  * - `TrmAdamUpdate` {p, m, v, g} {kind: "atan2" | "adamw", lr, beta1, beta2, bc1, bc2Sqrt, decay, eps} -> [p', m', v']
  * - `TrmAdamUpdateMany` {p0, m0, v0, g0, p1, ...} {count, and the attributes of `TrmAdamUpdate`} -> [p0', m0', v0',
  *   p1', ...]: every parameter of a model in one launch
@@ -35,6 +40,8 @@ export const FUSED_KERNEL_NAMES = [
   "TrmAdamUpdateMany",
   "TrmSwiGLUBlock",
   "TrmSwiGLUBlockGrad",
+  "TrmAttentionBlock",
+  "TrmAttentionBlockGrad",
 ] as const;
 
 type Fn = (heap: ArrayBuffer, ...args: number[]) => void;
@@ -54,6 +61,8 @@ export interface NativeAddon {
   readonly tile: Fn;
   readonly swigluBlock: Fn;
   readonly swigluBlockGrad: Fn;
+  readonly attentionBlock: Fn;
+  readonly attentionBlockGrad: Fn;
   /** OpenMP threads of the element-wise passes (1 without OpenMP). */
   readonly threads: number;
 }
@@ -63,7 +72,7 @@ export const ADDON_PATH = fileURLToPath(new URL("../dist/kernels.node", import.m
 
 export type LoadResult = { readonly ok: true; readonly addon: NativeAddon } | { readonly ok: false; readonly reason: string };
 
-const FUNCTIONS = ["sgemmBatched", "linearGrad", "rmsNorm", "rmsNormGrad", "swiglu", "swigluGrad", "attention", "attentionGrad", "transpose3", "adamUpdate", "tile", "swigluBlock", "swigluBlockGrad"];
+const FUNCTIONS = ["sgemmBatched", "linearGrad", "rmsNorm", "rmsNormGrad", "swiglu", "swigluGrad", "attention", "attentionGrad", "transpose3", "adamUpdate", "tile", "swigluBlock", "swigluBlockGrad", "attentionBlock", "attentionBlockGrad"];
 
 /** Loads the addon when it was built; otherwise says why not (never throws). */
 export function loadNativeKernels(addonPath: string = ADDON_PATH): LoadResult {
@@ -248,6 +257,17 @@ function fusedKernels(addon: NativeAddon): Record<(typeof FUSED_KERNEL_NAMES)[nu
     }
     return [b, s, d, f, tokens, w];
   };
+  /** [batch, seq, numHeads, D, hd] of an attention sub-block call, checked against the weights. */
+  const attentionBlockShape = (args: Args, name: string): [number, number, number, number, number] => {
+    const [x, wq, wo] = [input(args, "x"), input(args, "wQkv"), input(args, "wO")];
+    const [b, s, nh] = [num(args, "batch"), num(args, "seq"), num(args, "numHeads")];
+    const d = x.shape[1] as number;
+    const ok = x.shape.length === 2 && x.shape[0] === b * s && d % nh === 0 && wq.shape[0] === d && wq.shape[1] === 3 * d && wo.shape[0] === d && wo.shape[1] === d;
+    if (!ok) {
+      throw new Error(`${name}: x [${x.shape.join(",")}], wQkv [${wq.shape.join(",")}], wO [${wo.shape.join(",")}] do not fit batch ${b}, seq ${s}, ${nh} heads`);
+    }
+    return [b, s, nh, d, d / nh];
+  };
   /** AdamATan2 / AdamW on the parameters p<i>, m<i>, v<i>, g<i> for each suffix i: [p0', m0', v0', p1', ...]. */
   const adamUpdates = (args: Args, suffixes: readonly string[]): tf.TensorInfo[] => {
     const kind = args.attrs?.["kind"];
@@ -358,6 +378,32 @@ function fusedKernels(addon: NativeAddon): Record<(typeof FUSED_KERNEL_NAMES)[nu
       const [rope, cos, sin] = ropeOffsets(args, h, s, hd);
       addon.attention(h.buffer, b, s, nh, hd, rope, h.off(qkv), cos, sin, h.off(out), h.off(q), h.off(k), h.off(p));
       return [out, q, k, p];
+    },
+    TrmAttentionBlock: (args) => {
+      const [b, s, nh, d, hd] = attentionBlockShape(args, "TrmAttentionBlock");
+      const y = be(args).makeOutput([b * s, d], "float32");
+      const r = be(args).makeOutput([b * s], "float32");
+      const qkv = be(args).makeOutput([b * s, 3 * d], "float32");
+      const heads = be(args).makeOutput([b * s, d], "float32");
+      const q = be(args).makeOutput([b * nh, s, hd], "float32");
+      const k = be(args).makeOutput([b * nh, s, hd], "float32");
+      const p = be(args).makeOutput([b * nh, s, s], "float32");
+      const h = heapOf(be(args));
+      const [rope, cos, sin] = ropeOffsets(args, h, s, hd);
+      const [x, wq, wo] = ["x", "wQkv", "wO"].map((n) => h.off(input(args, n)));
+      addon.attentionBlock(h.buffer, b, s, nh, hd, rope, num(args, "eps"), cos, sin, x!, wq!, wo!, ...[y, r, qkv, heads, q, k, p].map((t) => h.off(t)));
+      return [y, r, qkv, heads, q, k, p];
+    },
+    TrmAttentionBlockGrad: (args) => {
+      const [b, s, nh, d, hd] = attentionBlockShape(args, "TrmAttentionBlockGrad");
+      const dx = be(args).makeOutput([b * s, d], "float32");
+      const dwq = be(args).makeOutput([d, 3 * d], "float32");
+      const dwo = be(args).makeOutput([d, d], "float32");
+      const h = heapOf(be(args));
+      const [rope, cos, sin] = ropeOffsets(args, h, s, hd);
+      const offs = ["x", "wQkv", "wO", "y", "r", "qkv", "heads", "q", "k", "p", "dy"].map((n) => h.off(input(args, n)));
+      addon.attentionBlockGrad(h.buffer, b, s, nh, hd, rope, cos, sin, ...offs, h.off(dx), h.off(dwq), h.off(dwo));
+      return [dx, dwq, dwo];
     },
     TrmAttentionGrad: (args) => {
       const qkv = input(args, "qkv");
