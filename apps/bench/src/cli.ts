@@ -15,7 +15,7 @@ import { benchModel, createModel, createTrainLoop, randomBatch, type ModelBenchO
 import { flopShapeOf } from "./configs.js";
 import { probeMicroBatch, type ProbeChildResult } from "./probe.js";
 import { resultFileName, TABLE_HEADER, tableRow, writeJsonAtomic, type RunRecord } from "./report.js";
-import { checkTorchScript, DEFAULT_TORCH_BENCH, REPO_ROOT } from "./torch-ref.js";
+import { checkTorchPython, checkTorchScript, DEFAULT_TORCH_BENCH, REPO_ROOT, TorchBenchError } from "./torch-ref.js";
 import { VS_TORCH_HEADER, vsTorch, vsTorchRows, type VsTorchRow } from "./vs-torch.js";
 import { SIDE_BY_SIDE_HEADER, sideBySide, sideBySideRow, soak, type SideBySideRow } from "./side-by-side.js";
 
@@ -66,6 +66,7 @@ async function probeChild(args: BenchArgs): Promise<void> {
 async function runVsTorch(args: BenchArgs, modelOptions: ModelBenchOptions, kernel: string, kernelDetail: string): Promise<void> {
   const script = args.torchBench === null ? path.resolve(REPO_ROOT, DEFAULT_TORCH_BENCH) : path.resolve(args.torchBench);
   checkTorchScript(script);
+  err(`bench: ${args.torchPython} has torch ${checkTorchPython(args.torchPython)}`);
   const rows: VsTorchRow[] = [];
   for (const name of args.configs) {
     err(`bench: ${name} against PyTorch (${script}), ${args.rounds} interleaved round(s) ...`);
@@ -94,6 +95,10 @@ async function runVsTorch(args: BenchArgs, modelOptions: ModelBenchOptions, kern
   for (const r of rows) for (const line of vsTorchRows(r)) out(line);
   const notes = rows.flatMap((r) => r.notes.map((n) => `- ${r.config}: ${n}`));
   if (notes.length > 0) out(`\n${notes.join("\n")}`);
+  if (rows.length > 0 && rows.every((r) => r.notComparable !== null)) {
+    err("bench: --vs-torch compared nothing: bench.py cannot express any of the configurations asked for.");
+    process.exitCode = 1;
+  }
 }
 
 async function main(): Promise<void> {
@@ -218,6 +223,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  err(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  // bench.py's failure is said in full by its message (command, what went wrong, its stderr): no stack under it.
+  err(e instanceof TorchBenchError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e));
   process.exitCode = 1;
 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BENCH_CONFIGS, findConfig, type BenchConfig } from "./configs.js";
-import { DEFAULT_TORCH_BENCH, parseTorchBenchOutput, REPO_ROOT, runTorchBench, TorchBenchError, torchBenchArgs, torchRunArgv } from "./torch-ref.js";
+import { checkTorchPython, DEFAULT_TORCH_BENCH, parseTorchBenchOutput, REPO_ROOT, runTorchBench, TorchBenchError, torchBenchArgs, torchRunArgv } from "./torch-ref.js";
 
 const sudoku = ["--seq-len", "81", "--vocab", "11"];
 
@@ -129,6 +129,18 @@ console.log(JSON.stringify({ mode: a.includes("--infer") ? "infer" : "train", th
     const script = path.join(dir, "fail.mjs");
     writeFileSync(script, `console.error("ImportError: no torch here"); process.exit(3);\n`);
     await expect(runTorchBench({ ...base, script })).rejects.toThrow(/^PyTorch reference: .*fail\.mjs --model trm --batch 4 --steps 2 --warmup 1 --threads 1 --blas-threads 2: exited with code 3\n--- stderr \(tail\) ---\nImportError: no torch here$/);
+  });
+
+  it("a child past its time limit is stopped, a named error", async () => {
+    const script = path.join(dir, "slow.mjs");
+    writeFileSync(script, `setTimeout(() => undefined, 60_000);\n`);
+    await expect(runTorchBench({ ...base, script, timeoutMs: 200 })).rejects.toThrow(/slow\.mjs .*: still running after 200 ms, stopped/);
+  });
+
+  it("the torch check names the interpreter and why it failed", () => {
+    expect(() => checkTorchPython(path.join(dir, "no-python"))).toThrow(/^PyTorch reference: .*no-python -c "import torch; print\(torch.__version__\)": could not start \(spawnSync .*ENOENT\)/);
+    // node is no Python: it fails on the -c script and says so on stderr.
+    expect(() => checkTorchPython(process.execPath)).toThrow(/: exited with code \d+\n--- stderr \(tail\) ---\n/);
   });
 
   it("a missing interpreter is a named error", async () => {

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -179,6 +179,7 @@ export interface TorchRun {
   readonly warmup: number;
   readonly threads: number;
   readonly blasThreads: number;
+  /** Stop bench.py after this long (default: no limit; a Sudoku-size evaluation takes many minutes). */
   readonly timeoutMs?: number;
 }
 
@@ -196,18 +197,40 @@ export function checkTorchScript(script: string): void {
   if (!existsSync(script)) throw new Error(`--torch-bench: no PyTorch reference bench.py at ${script}.`);
 }
 
+/** Checks that `python` imports torch, before minutes are spent on our side; a {@link TorchBenchError} otherwise. */
+export function checkTorchPython(python: string): string {
+  const argv = ["-c", "import torch; print(torch.__version__)"];
+  const r = spawnSync(python, argv, { encoding: "utf8", timeout: 300_000 });
+  const command = commandLine(python, argv);
+  if (r.error !== undefined) throw new TorchBenchError(command, `could not start (${r.error.message})`, tail(r.stderr ?? ""));
+  if (r.status !== 0) throw new TorchBenchError(command, `exited with ${r.status === null ? "a signal" : `code ${r.status}`}`, tail(r.stderr));
+  return r.stdout.trim();
+}
+
 /** Runs bench.py as a child process and reads its JSON line; any failure is a {@link TorchBenchError}. */
 export function runTorchBench(run: TorchRun): Promise<TorchBenchResult> {
   const argv = torchRunArgv(run);
   const command = commandLine(run.python, argv);
   return new Promise((resolve, reject) => {
-    const child = spawn(run.python, argv, { stdio: ["ignore", "pipe", "pipe"], timeout: run.timeoutMs ?? 30 * 60_000 });
+    // No `timeout` spawn option: when the spawn itself fails, its timer would keep the process alive.
+    const child = spawn(run.python, argv, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
+    let timedOut = false;
+    const timer = run.timeoutMs === undefined ? null : setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, run.timeoutMs);
+    timer?.unref();
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", (e) => reject(new TorchBenchError(command, `could not start (${e.message})`, tail(stderr))));
+    child.on("error", (e) => {
+      if (timer !== null) clearTimeout(timer);
+      reject(new TorchBenchError(command, `could not start (${e.message})`, tail(stderr)));
+    });
     child.on("close", (code) => {
+      if (timer !== null) clearTimeout(timer);
+      if (timedOut) return reject(new TorchBenchError(command, `still running after ${run.timeoutMs} ms, stopped`, tail(stderr)));
       try {
         resolve(parseTorchBenchOutput(run.mode, stdout, stderr, code, command));
       } catch (e) {
