@@ -51,7 +51,10 @@ describe("torchBenchArgs: every benchmark configuration maps exactly or is refus
     }
     const trm = torchBenchArgs(findConfig("tiny-trm-sudoku4"), { matchHalt: true });
     expect(trm.ok && trm.args).toEqual(["--model", "trm", "--hidden", "32", "--heads", "2", "--T", "2", "--n", "2", "--seq-len", "16", "--vocab", "6", "--pos", "none", "--layers", "2", "--puzzle-emb-len", "1", "--mlp-t"]);
+    // bench.py prints params 75714 and 57794 for these flags (torch 1.13): the same models.
+    expect(trm.ok && trm.params).toBe(75714);
     const hrm = torchBenchArgs(findConfig("tiny-hrm-sudoku4"), { matchHalt: true });
+    expect(hrm.ok && hrm.params).toBe(57794);
     expect(hrm.ok && hrm.args).toEqual(["--model", "hrm", "--hidden", "32", "--heads", "2", "--T", "2", "--n", "2", "--seq-len", "16", "--vocab", "6", "--pos", "rope", "--layers", "1"]);
     // matchHalt does not hide another difference.
     const other = torchBenchArgs({ ...findConfig("hrm-tiny"), model: { ...findConfig("hrm-tiny").model, halt_max_steps: 4 } }, { matchHalt: true });

@@ -2,8 +2,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { resolveTrmConfig } from "@trm/core";
-import { resolveHrmConfig } from "@trm/hrm-baseline";
+import { countTrmParameters, resolveTrmConfig } from "@trm/core";
+import { countHrmParameters, resolveHrmConfig } from "@trm/hrm-baseline";
 import type { BenchConfig } from "./configs.js";
 
 /** The repository root (this file lives in apps/bench/src or apps/bench/dist). */
@@ -42,6 +42,8 @@ export interface TorchMapping {
   readonly model: Readonly<Record<string, unknown>>;
   /** What differs from the named configuration but not between the two sides, said in the report. */
   readonly notes: readonly string[];
+  /** Our trainable parameters (no puzzle table, no H_init / L_init): bench.py's `params` must be the same. */
+  readonly params: number;
 }
 
 export interface TorchMapOptions {
@@ -95,7 +97,8 @@ export function torchBenchArgs(config: BenchConfig, options: TorchMapOptions = {
     args.push("--layers", String(c.L_layers));
   }
   if (c.halt_exploration_prob > 0) notes.push(`halt_exploration_prob ${c.halt_exploration_prob}: ours draws exploration halts in training, bench.py has none (no matmul work)`);
-  return { ok: true, args, model, notes };
+  const params = c.model === "trm" ? countTrmParameters(model) : countHrmParameters(c);
+  return { ok: true, args, model, notes, params };
 }
 
 /** bench.py's JSON line, the fields the comparison reads. */

@@ -30,7 +30,7 @@ describe("ratios", () => {
 describe("vsTorch (stand-ins for both sides)", () => {
   const options = { warmup: 1, runs: 3, evalWarmup: 0, evalRuns: 1, evalSteps: 16 } satisfies ModelBenchOptions;
 
-  function fakes(oursTrainMs: number[][], torchSec: (run: TorchRun, call: number) => number) {
+  function fakes(oursTrainMs: number[][], torchSec: (run: TorchRun, call: number) => number, params: number | null = null) {
     const calls: string[] = [];
     const seen: { ours: ModelBenchOptions[]; torch: TorchRun[]; models: BenchConfig[] } = { ours: [], torch: [], models: [] };
     let round = 0;
@@ -46,7 +46,7 @@ describe("vsTorch (stand-ins for both sides)", () => {
       calls.push(`torch ${run.mode} ${run.threads}/${run.blasThreads}`);
       seen.torch.push(run);
       const s = torchSec(run, torchCall++);
-      return Promise.resolve({ mode: run.mode, secMean: s, secMin: s, secMax: s, timed: run.steps, threads: run.threads, blasThreads: run.blasThreads, params: null, torch: null, raw: {} });
+      return Promise.resolve({ mode: run.mode, secMean: s, secMin: s, secMax: s, timed: run.steps, threads: run.threads, blasThreads: run.blasThreads, params, torch: "1.13", raw: {} });
     };
     return { calls, seen, runOurs, runTorch };
   }
@@ -106,6 +106,22 @@ describe("vsTorch (stand-ins for both sides)", () => {
     expect(row.notComparable).toBeNull();
     expect(f.seen.models[0]?.model.halt_max_steps).toBe(16);
     expect(row.notes[0]).toMatch(/^halt_max_steps 2 -> 16/);
-    expect(row.torchVersion).toBeNull();
+    expect(row.torchVersion).toBe("1.13");
+  });
+
+  it("a bench.py model of another size than ours (a difference the mapping missed) is not compared", async () => {
+    const f = fakes([[5], [5]], () => 0.01, 999);
+    const row = await vsTorch(findConfig("trm-tiny"), {
+      rounds: 2, model: options, eval: true, python: "py", script: "s", kernel: "wasm", matchHalt: false, progress: () => undefined, runOurs: f.runOurs, runTorch: f.runTorch,
+    });
+    expect(f.calls).toEqual(["ours", "torch train 1/1"]);
+    expect(row.notComparable).toBe("not comparable: parameter count differs (ours 526594, bench.py 999)");
+    expect(row.rounds).toEqual([]);
+    // With bench.py's own count for these flags (torch 1.13), the run goes on.
+    const g = fakes([[5]], () => 0.01, 526594);
+    const ok = await vsTorch(findConfig("trm-tiny"), {
+      rounds: 1, model: options, eval: false, python: "py", script: "s", kernel: "wasm", matchHalt: false, progress: () => undefined, runOurs: g.runOurs, runTorch: g.runTorch,
+    });
+    expect(ok.notComparable).toBeNull();
   });
 });

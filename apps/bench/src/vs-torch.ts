@@ -2,7 +2,7 @@ import { loadavg } from "node:os";
 import type { BenchConfig } from "./configs.js";
 import { benchModel, type ModelBenchOptions, type ModelBenchResult } from "./model-bench.js";
 import { median } from "./stats.js";
-import { runTorchBench, torchBenchArgs, type TorchBenchResult, type TorchRun } from "./torch-ref.js";
+import { runTorchBench, torchBenchArgs, type TorchBenchResult, type TorchMapping, type TorchRun } from "./torch-ref.js";
 
 export function mean(xs: readonly number[]): number {
   if (xs.length === 0) throw new Error("mean: no samples");
@@ -108,17 +108,36 @@ export async function vsTorch(config: BenchConfig, options: VsTorchOptions): Pro
   const mapping = torchBenchArgs(config, { matchHalt: options.matchHalt });
   const base = { config: config.name, batch, kernel: options.kernel };
   if (!mapping.ok) return { ...base, notComparable: mapping.reason, notes: [], torchArgs: [], torchVersion: null, rounds: [], train: null, eval: null };
+  const described = { ...base, notes: mapping.notes, torchArgs: mapping.args };
+  const torch = { version: null as string | null };
+  try {
+    const rounds = await timeRounds(config, mapping, batch, options, torch);
+    return {
+      ...described,
+      notComparable: null,
+      torchVersion: torch.version,
+      rounds,
+      train: summarizeRatios(rounds.map((r) => r.trainRatio)),
+      eval: options.eval ? summarizeRatios(rounds.map((r) => r.evalRatio as number)) : null,
+    };
+  } catch (e) {
+    if (!(e instanceof ParamsDiffer)) throw e;
+    return { ...described, notComparable: e.message, torchVersion: torch.version, rounds: [], train: null, eval: null };
+  }
+}
+
+async function timeRounds(config: BenchConfig, mapping: TorchMapping, batch: number, options: VsTorchOptions, torch: { version: string | null }): Promise<VsTorchRound[]> {
   const ours = { ...config, model: mapping.model };
   const runOurs = options.runOurs ?? benchModel;
   const runTorch = options.runTorch ?? runTorchBench;
   const evalSteps = options.model.evalSteps;
-  const rounds: VsTorchRound[] = [];
-  let torchVersion: string | null = null;
   const timeTorch = async (run: TorchRun): Promise<Measure> => {
     const r = await runTorch(run);
-    torchVersion ??= r.torch;
+    torch.version ??= r.torch;
+    if (r.params !== null && r.params !== mapping.params) throw new ParamsDiffer(`not comparable: parameter count differs (ours ${mapping.params}, bench.py ${r.params})`);
     return torchMeasure(r);
   };
+  const rounds: VsTorchRound[] = [];
   for (let i = 0; i < options.rounds; i++) {
     const loadStart = loadavg()[0] ?? 0;
     const tag = `${config.name} round ${i + 1}/${options.rounds}`;
@@ -153,17 +172,11 @@ export async function vsTorch(config: BenchConfig, options: VsTorchOptions): Pro
     rounds.push(round);
     options.progress(`  ${tag}: ${roundSummary(round)}`);
   }
-  return {
-    ...base,
-    notComparable: null,
-    notes: mapping.notes,
-    torchArgs: mapping.args,
-    torchVersion,
-    rounds,
-    train: summarizeRatios(rounds.map((r) => r.trainRatio)),
-    eval: options.eval ? summarizeRatios(rounds.map((r) => r.evalRatio as number)) : null,
-  };
+  return rounds;
 }
+
+/** bench.py built a model of another size than ours: the mapping missed a difference. */
+class ParamsDiffer extends Error {}
 
 const ms = (m: Measure): string => m.meanMs.toFixed(1);
 const x2 = (v: number): string => `${v.toFixed(2)}x`;
