@@ -59,7 +59,7 @@ export const BENCH_CONFIGS: readonly BenchConfig[] = [
   {
     name: "hrm-tiny",
     kind: "hrm",
-    description: "HRM, hidden 128, 4 heads, 2 + 2 layers, H=L=2 cycles, 36 + 1 prefix, vocab 8, batch 64",
+    description: "HRM, hidden 128, 4 heads, 2 + 2 layers, H=L=2 cycles, 36 + 4 prefix (puzzle_emb_ndim 512), vocab 8, batch 64",
     batch: 64,
     model: { model: "hrm", ...TINY, hidden_size: 128, num_heads: 4, expansion: 4, H_layers: 2, L_layers: 2, H_cycles: 2, L_cycles: 2 },
   },

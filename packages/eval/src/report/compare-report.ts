@@ -73,6 +73,8 @@ export function summarizeRun(run: ComparedRun): ModelSummary {
 }
 
 const SPREAD_METRICS = ["exactAccuracy", "tokenAccuracy", "exactAtStep1", "exactAtLastStep", "meanHaltSteps", "trainSeconds", "samplesPerSecond"] as const;
+/** Metrics that are fractions: their intervals stay within [0, 1]; the others within [0, ∞). */
+const FRACTIONS: ReadonlySet<string> = new Set(["exactAccuracy", "tokenAccuracy", "exactAtStep1", "exactAtLastStep"]);
 
 /** Means over the seeds, with the spread of every metric that varies between seeds. */
 export function summarizeSeries(m: ModelSeries): ModelSummary {
@@ -80,7 +82,7 @@ export function summarizeSeries(m: ModelSeries): ModelSummary {
   const first = per[0];
   if (first === undefined) throw new Error(`${m.label}: no runs to summarise`);
   const spread: Partial<Record<(typeof SPREAD_METRICS)[number], Spread>> = {};
-  for (const k of SPREAD_METRICS) spread[k] = spreadOf(per.map((s) => s[k]));
+  for (const k of SPREAD_METRICS) spread[k] = spreadOf(per.map((s) => s[k]), FRACTIONS.has(k) ? [0, 1] : [0, Infinity]);
   const mean = (k: (typeof SPREAD_METRICS)[number]): number => spread[k]?.mean ?? first[k];
   return {
     params: first.params,

@@ -12,6 +12,15 @@ describe("spreadOf", () => {
     expect(() => spreadOf([])).toThrow(/no values/);
   });
 
+  it("cuts the interval to the metric's range when one is given (an accuracy stays within 0..100%)", () => {
+    // The comparison's TRM over seeds 0-2: the plain t-interval runs to 128%.
+    const open = spreadOf([0.957, 0.879, 0.598]);
+    expect(open.hi).toBeGreaterThan(1);
+    const cut = spreadOf([0.957, 0.879, 0.598], [0, 1]);
+    expect(cut).toMatchObject({ mean: open.mean, min: 0.598, max: 0.957, lo: open.lo, hi: 1 });
+    expect(spreadOf([0.01, 0.02, 0.3], [0, 1]).lo).toBe(0);
+  });
+
   it("tells overlapping intervals from separate ones", () => {
     expect(intervalsOverlap(spreadOf([0.9, 0.92, 0.94]), spreadOf([0.6, 0.9, 0.95]))).toBe(true);
     expect(intervalsOverlap(spreadOf([0.9, 0.91, 0.92]), spreadOf([0.1, 0.11, 0.12]))).toBe(false);

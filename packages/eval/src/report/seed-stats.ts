@@ -4,7 +4,10 @@ export interface Spread {
   readonly mean: number;
   readonly min: number;
   readonly max: number;
-  /** 95% interval of the mean: mean ± t(0.975, n - 1) · sd / √n; the mean itself when n = 1. */
+  /**
+   * 95% interval of the mean: mean ± t(0.975, n - 1) · sd / √n, cut to the metric's possible range when one is given
+   * (an accuracy cannot pass 100%); the mean itself when n = 1.
+   */
   readonly lo: number;
   readonly hi: number;
 }
@@ -15,8 +18,8 @@ const T975 = [
   2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
 ];
 
-/** The spread of `values` (one per seed); throws on an empty list. */
-export function spreadOf(values: readonly number[]): Spread {
+/** The spread of `values` (one per seed), the interval cut to `range` [lowest, highest] if given; throws on an empty list. */
+export function spreadOf(values: readonly number[], range?: readonly [number, number]): Spread {
   const n = values.length;
   if (n === 0) throw new RangeError("spreadOf: no values");
   const mean = values.reduce((a, b) => a + b, 0) / n;
@@ -25,7 +28,8 @@ export function spreadOf(values: readonly number[]): Spread {
   if (n === 1) return { n, mean, min, max, lo: mean, hi: mean };
   const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
   const half = (T975[n - 2] ?? 1.96) * (sd / Math.sqrt(n));
-  return { n, mean, min, max, lo: mean - half, hi: mean + half };
+  const [floor, ceiling] = range ?? [-Infinity, Infinity];
+  return { n, mean, min, max, lo: Math.max(floor, mean - half), hi: Math.min(ceiling, mean + half) };
 }
 
 /** Whether two 95% intervals share a point: then the seeds do not tell the two apart. */
