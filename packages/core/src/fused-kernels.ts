@@ -18,7 +18,8 @@ export type FusedKernelName =
   | "TrmSwiGLUBlock"
   | "TrmSwiGLUBlockGrad"
   | "TrmAttentionBlock"
-  | "TrmAttentionBlockGrad";
+  | "TrmAttentionBlockGrad"
+  | "TrmEmaUpdateMany";
 
 /** Whether the active backend has the fused kernel `name`. */
 export function hasFusedKernel(name: FusedKernelName): boolean {

@@ -798,6 +798,22 @@ static napi_value adam_update(napi_env env, napi_callback_info info) {
 }
 
 /* ---------------------------------------------------------------------------------------------------------------- */
+/* emaUpdate(buf, n, rate, s, p, out): out = rate s + (1 - rate) p, the moving average of weights (out may alias s). */
+static napi_value ema_update(napi_env env, napi_callback_info info) {
+  Ctx c;
+  double v[5];
+  if (!args(env, info, "emaUpdate", 5, &c, v)) return NULL;
+  const int64_t n = (int64_t)v[0];
+  const float rate = (float)v[1], keep = 1.0f - (float)v[1];
+  const float *sh = at(&c, (int64_t)v[2], n), *p = at(&c, (int64_t)v[3], n);
+  float *out = at(&c, (int64_t)v[4], n);
+  if (c.failed) return NULL;
+#pragma omp parallel for if (n >= PAR_MIN) schedule(static)
+  for (int64_t i = 0; i < n; i++) out[i] = sh[i] * rate + p[i] * keep;
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------- */
 /* tile(buf, rank, x, y, in[0..rank), reps[0..rank)): y = x repeated reps[a] times along each axis a (rank <= 6) of   */
 /* 4-byte elements: the innermost axis by copies of the row, every outer axis by copies of the block just written.   */
 #define TILE_MAX_RANK 6
@@ -860,7 +876,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"attention", attention},       {"attentionGrad", attention_grad}, {"transpose3", transpose3},
       {"adamUpdate", adam_update},     {"tile", tile},                 {"swigluBlock", swiglu_block},
       {"swigluBlockGrad", swiglu_block_grad}, {"attentionBlock", attention_block},
-      {"attentionBlockGrad", attention_block_grad},
+      {"attentionBlockGrad", attention_block_grad}, {"emaUpdate", ema_update},
   };
   for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++) {
     napi_value fn;

@@ -25,6 +25,8 @@ import * as tf from "@tensorflow/tfjs-core";
  * - `TrmAttentionBlockGrad` {x, wQkv, wO, cos?, sin?, y, r, qkv, heads, q, k, p, dy} {batch, seq, numHeads} -> [dx,
  *   dwQkv, dwO]
  * - `TrmAdamUpdate` {p, m, v, g} {kind: "atan2" | "adamw", lr, beta1, beta2, bc1, bc2Sqrt, decay, eps} -> [p', m', v']
+ * - `TrmEmaUpdateMany` {s0, p0, s1, p1, ...} {count, rate} -> [s0' = rate s0 + (1 - rate) p0, s1', ...]: the moving
+ *   average of every parameter in one launch
  * - `TrmAdamUpdateMany` {p0, m0, v0, g0, p1, ...} {count, and the attributes of `TrmAdamUpdate`} -> [p0', m0', v0',
  *   p1', ...]: every parameter of a model in one launch
  */
@@ -42,6 +44,7 @@ export const FUSED_KERNEL_NAMES = [
   "TrmSwiGLUBlockGrad",
   "TrmAttentionBlock",
   "TrmAttentionBlockGrad",
+  "TrmEmaUpdateMany",
 ] as const;
 
 type Fn = (heap: ArrayBuffer, ...args: number[]) => void;
@@ -63,6 +66,7 @@ export interface NativeAddon {
   readonly swigluBlockGrad: Fn;
   readonly attentionBlock: Fn;
   readonly attentionBlockGrad: Fn;
+  readonly emaUpdate: Fn;
   /** OpenMP threads of the element-wise passes (1 without OpenMP). */
   readonly threads: number;
 }
@@ -72,7 +76,7 @@ export const ADDON_PATH = fileURLToPath(new URL("../dist/kernels.node", import.m
 
 export type LoadResult = { readonly ok: true; readonly addon: NativeAddon } | { readonly ok: false; readonly reason: string };
 
-const FUNCTIONS = ["sgemmBatched", "linearGrad", "rmsNorm", "rmsNormGrad", "swiglu", "swigluGrad", "attention", "attentionGrad", "transpose3", "adamUpdate", "tile", "swigluBlock", "swigluBlockGrad", "attentionBlock", "attentionBlockGrad"];
+const FUNCTIONS = ["sgemmBatched", "linearGrad", "rmsNorm", "rmsNormGrad", "swiglu", "swigluGrad", "attention", "attentionGrad", "transpose3", "adamUpdate", "tile", "swigluBlock", "swigluBlockGrad", "attentionBlock", "attentionBlockGrad", "emaUpdate"];
 
 /** Loads the addon when it was built; otherwise says why not (never throws). */
 export function loadNativeKernels(addonPath: string = ADDON_PATH): LoadResult {
@@ -415,6 +419,21 @@ function fusedKernels(addon: NativeAddon): Record<(typeof FUSED_KERNEL_NAMES)[nu
       const [rope, cos, sin] = ropeOffsets(args, h, s, hd);
       addon.attentionGrad(h.buffer, b, s, nh, hd, rope, h.off(qkv), cos, sin, h.off(input(args, "q")), h.off(input(args, "k")), h.off(input(args, "p")), h.off(input(args, "dy")), h.off(dqkv));
       return dqkv;
+    },
+    TrmEmaUpdateMany: (args) => {
+      const count = num(args, "count");
+      const rate = num(args, "rate");
+      if (!Number.isInteger(count) || count < 1) throw new Error(`TrmEmaUpdateMany: count ${count} is not a positive integer`);
+      const pairs = Array.from({ length: count }, (_, i) => {
+        const [s, p] = [input(args, `s${i}`), input(args, `p${i}`)];
+        const n = tf.util.sizeFromShape(s.shape);
+        if (tf.util.sizeFromShape(p.shape) !== n) throw new Error(`TrmEmaUpdateMany: s${i} [${s.shape.join(",")}] and p${i} [${p.shape.join(",")}] differ in size`);
+        return { s, p, n };
+      });
+      const outs = pairs.map(({ s }) => be(args).makeOutput([...s.shape], "float32"));
+      const h = heapOf(be(args));
+      pairs.forEach(({ s, p, n }, i) => addon.emaUpdate(h.buffer, n, rate, h.off(s), h.off(p), h.off(outs[i]!)));
+      return outs;
     },
     TrmAdamUpdate: (args) => adamUpdates(args, [""]),
     TrmAdamUpdateMany: (args) => {

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { hasFusedKernel, runFusedKernel } from "@trm/core";
 import { checkShape } from "./optim/optimizer.js";
 
 /**
@@ -19,6 +20,18 @@ export class Ema {
 
   update(): void {
     tf.tidy(() => {
+      const pairs = [...this.params].flatMap(([name, p]) => {
+        const s = this.shadow.get(name);
+        return s ? [{ s, p }] : [];
+      });
+      if (pairs.length > 0 && pairs.every(({ p }) => p.dtype === "float32") && hasFusedKernel("TrmEmaUpdateMany")) {
+        // Every parameter's average in one kernel launch.
+        const inputs: tf.NamedTensorMap = {};
+        pairs.forEach(({ s, p }, i) => Object.assign(inputs, { [`s${i}`]: s, [`p${i}`]: p }));
+        const outs = runFusedKernel("TrmEmaUpdateMany", inputs, { count: pairs.length, rate: this.rate });
+        pairs.forEach(({ s }, i) => s.assign(outs[i] as tf.Tensor));
+        return;
+      }
       for (const [name, p] of this.params) {
         const s = this.shadow.get(name);
         if (s) s.assign(tf.add(tf.mul(s, this.rate), tf.mul(p, 1 - this.rate)));
