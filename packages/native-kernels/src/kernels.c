@@ -543,17 +543,17 @@ typedef struct {
   const float *qkv, *cs, *sn;
 } AttnShape;
 
-/* v: B, S, nh, hd, hasRope, (unused), cos, sin offsets; qkvOff < 0 leaves qkv to the caller. */
-static AttnShape attn_shape(Ctx *c, const double *v, int64_t qkvOff) {
+/* dims: B, S, nh, hd, hasRope; the RoPE tables at the offsets cosOff, sinOff when hasRope. qkv is the caller's to set. */
+static AttnShape attn_shape(Ctx *c, const double *dims, double cosOff, double sinOff) {
   AttnShape a;
-  a.B = (int64_t)v[0];
-  a.S = (int64_t)v[1];
-  a.nh = (int64_t)v[2];
-  a.hd = (int64_t)v[3];
+  a.B = (int64_t)dims[0];
+  a.S = (int64_t)dims[1];
+  a.nh = (int64_t)dims[2];
+  a.hd = (int64_t)dims[3];
   a.D = a.nh * a.hd;
-  a.qkv = qkvOff >= 0 ? at(c, qkvOff, a.B * a.S * 3 * a.D) : NULL;
-  a.cs = v[4] != 0 ? at(c, (int64_t)v[6], a.S * a.hd) : NULL;
-  a.sn = v[4] != 0 ? at(c, (int64_t)v[7], a.S * a.hd) : NULL;
+  a.qkv = NULL;
+  a.cs = dims[4] != 0 ? at(c, (int64_t)cosOff, a.S * a.hd) : NULL;
+  a.sn = dims[4] != 0 ? at(c, (int64_t)sinOff, a.S * a.hd) : NULL;
   return a;
 }
 
@@ -663,8 +663,9 @@ static napi_value attention(napi_env env, napi_callback_info info) {
   Ctx c;
   double v[12];
   if (!args(env, info, "attention", 12, &c, v)) return NULL;
-  const AttnShape a = attn_shape(&c, v, (int64_t)v[5]);
+  AttnShape a = attn_shape(&c, v, v[6], v[7]);
   const int64_t n = a.B * a.S * a.D;
+  a.qkv = at(&c, (int64_t)v[5], 3 * n);
   float *out = at(&c, (int64_t)v[8], n), *q = at(&c, (int64_t)v[9], n), *k = at(&c, (int64_t)v[10], n);
   float *p = at(&c, (int64_t)v[11], a.B * a.nh * a.S * a.S);
   if (c.failed) return NULL;
@@ -677,8 +678,9 @@ static napi_value attention_grad(napi_env env, napi_callback_info info) {
   Ctx c;
   double v[13];
   if (!args(env, info, "attentionGrad", 13, &c, v)) return NULL;
-  const AttnShape a = attn_shape(&c, v, (int64_t)v[5]);
+  AttnShape a = attn_shape(&c, v, v[6], v[7]);
   const int64_t n = a.B * a.S * a.D;
+  a.qkv = at(&c, (int64_t)v[5], 3 * n);
   const float *q = at(&c, (int64_t)v[8], n), *k = at(&c, (int64_t)v[9], n);
   const float *p = at(&c, (int64_t)v[10], a.B * a.nh * a.S * a.S), *dOut = at(&c, (int64_t)v[11], n);
   float *dqkv = at(&c, (int64_t)v[12], 3 * n);
@@ -696,8 +698,7 @@ static napi_value attention_block(napi_env env, napi_callback_info info) {
   Ctx c;
   double v[18];
   if (!args(env, info, "attentionBlock", 18, &c, v)) return NULL;
-  const double shape[8] = {v[0], v[1], v[2], v[3], v[4], 0, v[6], v[7]};
-  AttnShape a = attn_shape(&c, shape, -1);
+  AttnShape a = attn_shape(&c, v, v[6], v[7]);
   const int64_t rows = a.B * a.S, D = a.D, n = rows * D;
   const float eps = (float)v[5];
   const float *x = at(&c, (int64_t)v[8], n), *wqkv = at(&c, (int64_t)v[9], 3 * D * D), *wo = at(&c, (int64_t)v[10], D * D);
@@ -722,8 +723,7 @@ static napi_value attention_block_grad(napi_env env, napi_callback_info info) {
   Ctx c;
   double v[21];
   if (!args(env, info, "attentionBlockGrad", 21, &c, v)) return NULL;
-  const double shape[8] = {v[0], v[1], v[2], v[3], v[4], 0, v[5], v[6]};
-  AttnShape a = attn_shape(&c, shape, -1);
+  AttnShape a = attn_shape(&c, v, v[5], v[6]);
   const int64_t rows = a.B * a.S, D = a.D, n = rows * D;
   const float *x = at(&c, (int64_t)v[7], n), *wqkv = at(&c, (int64_t)v[8], 3 * D * D), *wo = at(&c, (int64_t)v[9], D * D);
   const float *y = at(&c, (int64_t)v[10], n), *r = at(&c, (int64_t)v[11], rows), *qkv = at(&c, (int64_t)v[12], 3 * n);

@@ -143,6 +143,13 @@ function num(args: Args, name: string): number {
   return v;
 }
 
+/** The `count` attribute of a kernel over many parameters (inputs suffixed 0 .. count - 1). */
+function countOf(args: Args, kernel: string): number {
+  const count = num(args, "count");
+  if (!Number.isInteger(count) || count < 1) throw new Error(`${kernel}: count ${count} is not a positive integer`);
+  return count;
+}
+
 /** Offsets of tensors on the wasm heap, and the heap itself; read after every makeOutput (malloc may grow it). */
 function heapOf(backend: WasmBackendLike): { buffer: ArrayBuffer; off: (t: tf.TensorInfo) => number } {
   return {
@@ -421,10 +428,8 @@ function fusedKernels(addon: NativeAddon): Record<(typeof FUSED_KERNEL_NAMES)[nu
       return dqkv;
     },
     TrmEmaUpdateMany: (args) => {
-      const count = num(args, "count");
       const rate = num(args, "rate");
-      if (!Number.isInteger(count) || count < 1) throw new Error(`TrmEmaUpdateMany: count ${count} is not a positive integer`);
-      const pairs = Array.from({ length: count }, (_, i) => {
+      const pairs = Array.from({ length: countOf(args, "TrmEmaUpdateMany") }, (_, i) => {
         const [s, p] = [input(args, `s${i}`), input(args, `p${i}`)];
         const n = tf.util.sizeFromShape(s.shape);
         if (tf.util.sizeFromShape(p.shape) !== n) throw new Error(`TrmEmaUpdateMany: s${i} [${s.shape.join(",")}] and p${i} [${p.shape.join(",")}] differ in size`);
@@ -436,11 +441,7 @@ function fusedKernels(addon: NativeAddon): Record<(typeof FUSED_KERNEL_NAMES)[nu
       return outs;
     },
     TrmAdamUpdate: (args) => adamUpdates(args, [""]),
-    TrmAdamUpdateMany: (args) => {
-      const count = num(args, "count");
-      if (!Number.isInteger(count) || count < 1) throw new Error(`TrmAdamUpdateMany: count ${count} is not a positive integer`);
-      return adamUpdates(args, Array.from({ length: count }, (_, i) => String(i)));
-    },
+    TrmAdamUpdateMany: (args) => adamUpdates(args, Array.from({ length: countOf(args, "TrmAdamUpdateMany") }, (_, i) => String(i))),
   };
 }
 
