@@ -13,6 +13,11 @@ export interface Timing {
   readonly cpuMedianMs: number;
 }
 
+export function mean(xs: readonly number[]): number {
+  if (xs.length === 0) throw new Error("mean: no samples");
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) throw new Error("median: no samples");
   const s = [...xs].sort((a, b) => a - b);
@@ -32,48 +37,55 @@ export function summarize(warmup: number, samplesMs: readonly number[], cpuSampl
   };
 }
 
+/** Wall-clock and CPU milliseconds of timed calls; `start` before a call, `stop` after it. */
+class Stopwatch {
+  readonly samples: number[] = [];
+  readonly cpu: number[] = [];
+  private t0 = 0;
+  private c0: NodeJS.CpuUsage = { user: 0, system: 0 };
+
+  start(): void {
+    this.c0 = process.cpuUsage();
+    this.t0 = performance.now();
+  }
+
+  stop(): void {
+    this.samples.push(performance.now() - this.t0);
+    const c = process.cpuUsage(this.c0);
+    this.cpu.push((c.user + c.system) / 1000);
+  }
+}
+
+type RunOptions = { warmup: number; runs: number; after?: () => void };
+
 /**
  * Runs `fn` `warmup` times untimed, then `runs` times timed. `fn` must finish its work before it returns
  * (read a value back): the wasm and cpu backends compute synchronously, so a returned number is enough.
  * `after` runs untimed after every call (e.g. to record tf.memory()).
  */
-export function timeRuns(fn: () => void, options: { warmup: number; runs: number; after?: () => void }): Timing {
+export function timeRuns(fn: () => void, options: RunOptions): Timing {
   if (options.runs < 1) throw new Error(`timeRuns: runs must be >= 1, got ${options.runs}`);
-  for (let i = 0; i < options.warmup; i++) {
+  const watch = new Stopwatch();
+  for (let i = 0; i < options.warmup + options.runs; i++) {
+    const timed = i >= options.warmup;
+    if (timed) watch.start();
     fn();
+    if (timed) watch.stop();
     options.after?.();
   }
-  const samples: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < options.runs; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    fn();
-    samples.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000);
-    options.after?.();
-  }
-  return summarize(options.warmup, samples, cpu);
+  return summarize(options.warmup, watch.samples, watch.cpu);
 }
 
 /** {@link timeRuns} for a function that finishes when its promise settles (a model's supervision steps). */
-export async function timeRunsAsync(fn: () => Promise<void>, options: { warmup: number; runs: number; after?: () => void }): Promise<Timing> {
+export async function timeRunsAsync(fn: () => Promise<void>, options: RunOptions): Promise<Timing> {
   if (options.runs < 1) throw new Error(`timeRunsAsync: runs must be >= 1, got ${options.runs}`);
-  for (let i = 0; i < options.warmup; i++) {
+  const watch = new Stopwatch();
+  for (let i = 0; i < options.warmup + options.runs; i++) {
+    const timed = i >= options.warmup;
+    if (timed) watch.start();
     await fn();
+    if (timed) watch.stop();
     options.after?.();
   }
-  const samples: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < options.runs; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await fn();
-    samples.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000);
-    options.after?.();
-  }
-  return summarize(options.warmup, samples, cpu);
+  return summarize(options.warmup, watch.samples, watch.cpu);
 }

@@ -3,7 +3,8 @@ import { findConfig, type BenchConfig } from "./configs.js";
 import type { ModelBenchOptions, ModelBenchResult } from "./model-bench.js";
 import { summarize } from "./stats.js";
 import type { TorchBenchResult, TorchRun } from "./torch-ref.js";
-import { mean, ratio, summarizeRatios, torchEvalWarmup, vsTorch, vsTorchRows, type Measure } from "./vs-torch.js";
+import { mean } from "./stats.js";
+import { ratio, summarizeRatios, torchEvalWarmup, vsTorch, vsTorchRows, type Measure } from "./vs-torch.js";
 
 const m = (meanMs: number): Measure => ({ meanMs, medianMs: null, minMs: meanMs, maxMs: meanMs });
 

@@ -1,13 +1,8 @@
 import { loadavg } from "node:os";
 import type { BenchConfig } from "./configs.js";
 import { benchModel, type ModelBenchOptions, type ModelBenchResult } from "./model-bench.js";
-import { median } from "./stats.js";
+import { mean, median } from "./stats.js";
 import { runTorchBench, torchBenchArgs, type TorchBenchResult, type TorchMapping, type TorchRun } from "./torch-ref.js";
-
-export function mean(xs: readonly number[]): number {
-  if (xs.length === 0) throw new Error("mean: no samples");
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
 
 /** The two PyTorch settings of every round: torch intra-op threads / OpenBLAS threads. */
 export const TORCH_SETTINGS = [
