@@ -32,10 +32,7 @@ export class Ema {
         pairs.forEach(({ s }, i) => s.assign(outs[i] as tf.Tensor));
         return;
       }
-      for (const [name, p] of this.params) {
-        const s = this.shadow.get(name);
-        if (s) s.assign(tf.add(tf.mul(s, this.rate), tf.mul(p, 1 - this.rate)));
-      }
+      for (const { s, p } of pairs) s.assign(tf.add(tf.mul(s, this.rate), tf.mul(p, 1 - this.rate)));
     });
   }
 
